@@ -1,0 +1,34 @@
+# Everything here runs on a fresh machine with only Go installed: the generator is pinned as a Go
+# tool in go.mod and fetched by the go command.
+GO ?= go
+PKGS := ./...
+
+.PHONY: all generate check-generated test lint bench contract serve
+
+all: check-generated lint test
+
+## generate: rebuild generated/ from openapi.yaml
+generate:
+	$(GO) generate ./...
+
+## check-generated: regenerate and fail if generated/ differs from what is committed
+check-generated: generate
+	@if ! git diff --quiet --exit-code -- generated/ || [ -n "$$(git ls-files --others --exclude-standard -- generated/)" ]; then \
+		echo "generated/ is stale: run 'make generate' and commit the result" >&2; \
+		git --no-pager diff --stat -- generated/ >&2; \
+		exit 1; \
+	fi
+
+## test: vet, then every test with the race detector
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:" >&2; echo "$$out" >&2; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## bench: the benchmarks, without the tests
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

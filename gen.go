@@ -1,0 +1,18 @@
+// Package clerkinvitations holds the contract of this module: openapi.yaml, the description of
+// Clerk's application invitation endpoints as the service really behaves, embedded as [Spec].
+//
+// Applications import the client in package invitations
+// (github.com/clerk-invitations/clerk-invitations-go/wrapper). Package generated holds the
+// code oapi-codegen produces from openapi.yaml; regenerate it with `make generate` (or
+// `go generate ./...` from this directory) after every change to the document.
+package clerkinvitations
+
+import _ "embed"
+
+//go:generate go tool oapi-codegen -config generated/oapi-codegen.yaml openapi.yaml
+
+// Spec is openapi.yaml, the OpenAPI 3.0.3 document that generated/ is built from and that the
+// tests validate every request and response against.
+//
+//go:embed openapi.yaml
+var Spec []byte
