@@ -1,0 +1,36 @@
+// Package email holds the one address syntax check shared by the client, the embedded server
+// and the spec validator, so that all three agree on what a valid address is.
+package email
+
+import (
+	"errors"
+	"net/mail"
+	"strings"
+)
+
+// MaxLength is the longest address accepted (RFC 5321's limit on a forward path).
+const MaxLength = 254
+
+// Check reports why addr is not a plain email address such as "ada@example.com", or nil if it is.
+// Display names ("Ada <ada@example.com>"), surrounding spaces, addresses without a dot in the
+// domain and addresses longer than MaxLength are rejected.
+func Check(addr string) error {
+	switch {
+	case addr == "":
+		return errors.New("is empty")
+	case len(addr) > MaxLength:
+		return errors.New("is longer than 254 bytes")
+	case strings.TrimSpace(addr) != addr:
+		return errors.New("has leading or trailing spaces")
+	}
+	parsed, err := mail.ParseAddress(addr)
+	if err != nil || parsed.Address != addr || parsed.Name != "" {
+		return errors.New("is not a valid email address")
+	}
+	at := strings.LastIndexByte(addr, '@')
+	domain := addr[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return errors.New("has no valid domain")
+	}
+	return nil
+}

@@ -1,0 +1,36 @@
+package email
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	valid := []string{"ada@example.com", "a.b+tag@sub.example.org", "x@example.test"}
+	for _, addr := range valid {
+		assert.NoError(t, Check(addr), addr)
+	}
+	invalid := map[string]string{
+		"":                                 "empty",
+		"ada":                              "valid email",
+		"ada@":                             "valid email",
+		"@example.com":                     "valid email",
+		"ada@localhost":                    "domain",
+		"ada@example.":                     "valid email",
+		"ada@.example.com":                 "valid email",
+		" ada@example.com":                 "spaces",
+		"Ada <ada@example.com>":            "valid email",
+		"ada@example.com, bob@example.com": "valid email",
+		"ada@exa mple.com":                 "valid email",
+		strings.Repeat("a", 250) + "@example.com": "longer",
+	}
+	for addr, want := range invalid {
+		err := Check(addr)
+		if assert.Error(t, err, "%q", addr) {
+			assert.Contains(t, err.Error(), want, "%q", addr)
+		}
+	}
+}

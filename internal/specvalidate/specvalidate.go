@@ -1,0 +1,288 @@
+// Package specvalidate checks HTTP traffic against openapi.yaml with kin-openapi.
+//
+// A [Validator] checks one request or response; [Transport] wraps an http.RoundTripper so that
+// every request a client sends and every response it receives is checked; [Validator.Middleware]
+// does the same in front of a server's handler. Findings go to a callback: tests turn violations
+// into failures, the contract suite prints them.
+//
+// In [Strict] mode every difference from the document is a violation. In [Tolerant] mode (used
+// against the live service) a response that only carries fields or enum values the document
+// lacks is reported as [Drift] and is not a violation, so the document can be brought up to
+// date without the calls failing.
+package specvalidate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	clerkinvitations "github.com/clerk-invitations/clerk-invitations-go"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/email"
+)
+
+// Mode says how a response with fields or values the document lacks is treated.
+type Mode int
+
+const (
+	// Strict treats every difference from the document as a violation.
+	Strict Mode = iota
+	// Tolerant reports unknown response fields and enum values as Drift, not violations.
+	Tolerant
+)
+
+// Kind classifies a Finding.
+type Kind int
+
+const (
+	// RequestViolation: the request does not match the document.
+	RequestViolation Kind = iota
+	// ResponseViolation: the response does not match the document.
+	ResponseViolation
+	// Drift: the response matches the document only once unknown fields and enum values are
+	// allowed (Tolerant mode only).
+	Drift
+)
+
+func (k Kind) String() string {
+	switch k {
+	case RequestViolation:
+		return "request violation"
+	case ResponseViolation:
+		return "response violation"
+	case Drift:
+		return "drift"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// Finding is one difference between traffic and the document.
+type Finding struct {
+	Kind   Kind
+	Method string
+	Path   string // the request path below the base path, e.g. /invitations
+	Status int    // the response status; 0 for request findings
+	Err    error
+}
+
+func (f Finding) String() string {
+	if f.Status != 0 {
+		return fmt.Sprintf("%s: %s %s -> %d: %v", f.Kind, f.Method, f.Path, f.Status, f.Err)
+	}
+	return fmt.Sprintf("%s: %s %s: %v", f.Kind, f.Method, f.Path, f.Err)
+}
+
+// Validator checks requests and responses against openapi.yaml. It is safe for concurrent use.
+type Validator struct {
+	basePath string
+	mode     Mode
+	strict   routers.Router
+	relaxed  routers.Router // nil in Strict mode
+	options  *openapi3filter.Options
+}
+
+func init() {
+	// Proxies in front of Clerk answer 5xx with HTML pages, which openapi.yaml allows; kin-openapi
+	// knows text/plain but needs to be told how to read text/html.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+}
+
+// Load parses and validates openapi.yaml (kin-openapi's doc.Validate).
+func Load() (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(clerkinvitations.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("specvalidate: load openapi.yaml: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("specvalidate: openapi.yaml is invalid: %w", err)
+	}
+	return doc, nil
+}
+
+// New returns a Validator for traffic to baseURL (for example "http://127.0.0.1:4010/v1" or
+// "https://api.clerk.com/v1"); only its path matters, requests outside it are violations.
+func New(baseURL string, mode Mode) (*Validator, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("specvalidate: base URL: %w", err)
+	}
+	v := &Validator{basePath: strings.TrimSuffix(u.Path, "/"), mode: mode}
+	if v.strict, err = newRouter(false); err != nil {
+		return nil, err
+	}
+	if mode == Tolerant {
+		if v.relaxed, err = newRouter(true); err != nil {
+			return nil, err
+		}
+	}
+	v.options = &openapi3filter.Options{
+		AuthenticationFunc:    checkBearer,
+		SkipSettingDefaults:   true,
+		IncludeResponseStatus: true,
+		MultiError:            true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{
+			openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(email.Check)),
+		},
+	}
+	return v, nil
+}
+
+func newRouter(relaxed bool) (routers.Router, error) {
+	doc, err := Load()
+	if err != nil {
+		return nil, err
+	}
+	if relaxed {
+		// Statuses are an open set: a new one must decode, so it is drift, not a violation.
+		if status := doc.Components.Schemas["InvitationStatus"]; status != nil {
+			status.Value.Enum = nil
+		}
+		seen := map[*openapi3.Schema]bool{}
+		for _, s := range doc.Components.Schemas {
+			relax(s, seen)
+		}
+		for _, item := range doc.Paths.Map() {
+			for _, op := range item.Operations() {
+				for _, r := range op.Responses.Map() {
+					for _, mt := range r.Value.Content {
+						relax(mt.Schema, seen)
+					}
+				}
+			}
+		}
+	}
+	// Requests are routed by their path below the base path, so the document's absolute
+	// server URL must not take part in matching.
+	doc.Servers = nil
+	r, err := legacy.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("specvalidate: router: %w", err)
+	}
+	return r, nil
+}
+
+// relax lets every object schema reachable from ref accept unknown properties.
+func relax(ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
+	if ref == nil || ref.Value == nil || seen[ref.Value] {
+		return
+	}
+	s := ref.Value
+	seen[s] = true
+	if s.Type.Is(openapi3.TypeObject) {
+		yes := true
+		s.AdditionalProperties = openapi3.AdditionalProperties{Has: &yes}
+	}
+	for _, p := range s.Properties {
+		relax(p, seen)
+	}
+	relax(s.Items, seen)
+	for _, group := range []openapi3.SchemaRefs{s.OneOf, s.AnyOf, s.AllOf} {
+		for _, sub := range group {
+			relax(sub, seen)
+		}
+	}
+}
+
+func checkBearer(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	h := in.RequestValidationInput.Request.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return errors.New("no bearer token in the Authorization header")
+	}
+	return nil
+}
+
+// route finds the operation of req, matched by its path below the base path.
+func (v *Validator) route(r routers.Router, req *http.Request) (*routers.Route, map[string]string, error) {
+	rest, ok := strings.CutPrefix(req.URL.Path, v.basePath)
+	if !ok || !strings.HasPrefix(rest, "/") {
+		return nil, nil, fmt.Errorf("path %q is not below the base path %q", req.URL.Path, v.basePath)
+	}
+	clone := req.Clone(req.Context())
+	clone.URL = &url.URL{Path: rest, RawQuery: req.URL.RawQuery}
+	route, params, err := r.FindRoute(clone)
+	if err != nil {
+		return nil, nil, fmt.Errorf("no operation for %s %s: %w", req.Method, rest, err)
+	}
+	return route, params, nil
+}
+
+func (v *Validator) requestInput(r routers.Router, req *http.Request, body []byte) (*openapi3filter.RequestValidationInput, error) {
+	route, params, err := v.route(r, req)
+	if err != nil {
+		return nil, err
+	}
+	clone := req.Clone(req.Context())
+	clone.Body = io.NopCloser(bytes.NewReader(body))
+	if len(body) == 0 {
+		clone.Body = http.NoBody
+	}
+	return &openapi3filter.RequestValidationInput{
+		Request:    clone,
+		PathParams: params,
+		Route:      route,
+		Options:    v.options,
+	}, nil
+}
+
+// CheckRequest returns an error describing how req with body differs from the document.
+func (v *Validator) CheckRequest(req *http.Request, body []byte) error {
+	in, err := v.requestInput(v.strict, req, body)
+	if err != nil {
+		return err
+	}
+	return openapi3filter.ValidateRequest(req.Context(), in)
+}
+
+// CheckResponse checks one response to req. violation is non-nil when the response breaks the
+// document; drift is non-nil (Tolerant mode only) when it passes only once unknown fields and
+// enum values are allowed.
+func (v *Validator) CheckResponse(req *http.Request, status int, header http.Header, body []byte) (violation, drift error) {
+	strictErr := v.checkResponse(v.strict, req, status, header, body)
+	if strictErr == nil || v.relaxed == nil {
+		return strictErr, nil
+	}
+	if err := v.checkResponse(v.relaxed, req, status, header, body); err != nil {
+		return strictErr, nil
+	}
+	return nil, strictErr
+}
+
+func (v *Validator) checkResponse(r routers.Router, req *http.Request, status int, header http.Header, body []byte) error {
+	in, err := v.requestInput(r, req, nil)
+	if err != nil {
+		return err
+	}
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in,
+		Status:                 status,
+		Header:                 header,
+		Options:                v.options,
+	}
+	out.SetBodyBytes(body)
+	return openapi3filter.ValidateResponse(req.Context(), out)
+}
+
+func (v *Validator) report(fn func(Finding), f Finding) {
+	if fn != nil && f.Err != nil {
+		fn(f)
+	}
+}
+
+func (v *Validator) checkExchange(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, fn func(Finding)) {
+	path := strings.TrimPrefix(req.URL.Path, v.basePath)
+	v.report(fn, Finding{Kind: RequestViolation, Method: req.Method, Path: path, Err: v.CheckRequest(req, reqBody)})
+	violation, drift := v.CheckResponse(req, status, header, body)
+	v.report(fn, Finding{Kind: ResponseViolation, Method: req.Method, Path: path, Status: status, Err: violation})
+	v.report(fn, Finding{Kind: Drift, Method: req.Method, Path: path, Status: status, Err: drift})
+}

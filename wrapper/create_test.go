@@ -1,0 +1,186 @@
+package invitations_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+)
+
+func TestCreateSendsEveryField(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("POST /invitations", 200, nil, invitationJSON("inv_2abc", "ada@example.com", "pending"))
+
+	inv, err := f.client.Create(t.Context(), invitations.CreateParams{
+		EmailAddress:   "ada@example.com",
+		PublicMetadata: map[string]any{"plan": "pro", "seats": 3},
+		RedirectURL:    "https://app.example.com/accept",
+		Notify:         invitations.Ptr(true),
+		IgnoreExisting: invitations.Ptr(true),
+		ExpiresInDays:  7,
+		TemplateSlug:   invitations.TemplateWaitlistInvitation,
+	})
+	require.NoError(t, err)
+
+	req := f.only(t)
+	assert.Equal(t, "POST", req.Method)
+	assert.Equal(t, "/v1/invitations", req.Path)
+	assert.Empty(t, req.RawQuery)
+	assert.Equal(t, "application/json", req.Header.Get("Content-Type"))
+	assert.JSONEq(t, `{
+		"email_address": "ada@example.com",
+		"public_metadata": {"plan": "pro", "seats": 3},
+		"redirect_url": "https://app.example.com/accept",
+		"notify": true,
+		"ignore_existing": true,
+		"expires_in_days": 7,
+		"template_slug": "waitlist_invitation"
+	}`, string(req.Body))
+
+	assert.Equal(t, &invitations.Invitation{
+		ID:             "inv_2abc",
+		EmailAddress:   "ada@example.com",
+		Status:         invitations.StatusPending,
+		URL:            "https://accounts.example.com/v1/tickets/accept?ticket=inv_2abc",
+		PublicMetadata: map[string]any{},
+		ExpiresAt:      time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		CreatedAt:      time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC),
+		UpdatedAt:      time.Date(2025, 12, 1, 0, 0, 0, 500_000_000, time.UTC),
+	}, inv)
+}
+
+func TestCreateOmitsUnsetFields(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("POST /invitations", 200, nil, invitationJSON("inv_1", "ada@example.com", "pending"))
+	_, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com", PublicMetadata: map[string]any{}})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"email_address":"ada@example.com"}`, string(f.only(t).Body))
+}
+
+func TestCreateSendsExplicitFalse(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("POST /invitations", 200, nil, invitationJSON("inv_1", "ada@example.com", "pending"))
+	_, err := f.client.Create(t.Context(), invitations.CreateParams{
+		EmailAddress:   "ada@example.com",
+		Notify:         invitations.Ptr(false),
+		IgnoreExisting: invitations.Ptr(false),
+	})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"email_address":"ada@example.com","notify":false,"ignore_existing":false}`, string(f.only(t).Body))
+}
+
+func TestCreateRejectsBadInputBeforeSending(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	cases := []struct {
+		name  string
+		p     invitations.CreateParams
+		field string
+	}{
+		{"missing email", invitations.CreateParams{}, "email_address"},
+		{"no at sign", invitations.CreateParams{EmailAddress: "ada.example.com"}, "email_address"},
+		{"display name", invitations.CreateParams{EmailAddress: "Ada <ada@example.com>"}, "email_address"},
+		{"two addresses", invitations.CreateParams{EmailAddress: "a@example.com,b@example.com"}, "email_address"},
+		{"expires too long", invitations.CreateParams{EmailAddress: "ada@example.com", ExpiresInDays: 366}, "expires_in_days"},
+		{"expires negative", invitations.CreateParams{EmailAddress: "ada@example.com", ExpiresInDays: -1}, "expires_in_days"},
+		{"unknown template", invitations.CreateParams{EmailAddress: "ada@example.com", TemplateSlug: "welcome"}, "template_slug"},
+		{"redirect with newline", invitations.CreateParams{EmailAddress: "ada@example.com", RedirectURL: "https://x.test/\n"}, "redirect_url"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			inv, err := f.client.Create(t.Context(), tc.p)
+			assert.Nil(t, inv)
+			var verr *invitations.ValidationError
+			require.ErrorAs(t, err, &verr)
+			assert.Equal(t, tc.field, verr.Field)
+			assert.True(t, strings.HasPrefix(err.Error(), "invitations: invalid "+tc.field+": "), err.Error())
+		})
+	}
+	assert.Empty(t, f.sent(), "no request may be sent for invalid input")
+}
+
+func TestCreateAcceptsBoundaryValues(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("POST /invitations", 200, nil, invitationJSON("inv_1", "ada@example.com", "pending"))
+	for _, days := range []int{1, 365} {
+		_, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com", ExpiresInDays: days})
+		require.NoError(t, err, days)
+	}
+	assert.Len(t, f.sent(), 2)
+}
+
+func TestBulkCreateSendsItemsInOrder(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("POST /invitations/bulk", 200, nil,
+		"["+invitationJSON("inv_a", "a@example.com", "pending")+","+invitationJSON("inv_b", "b@example.com", "pending")+"]")
+
+	got, err := f.client.BulkCreate(t.Context(), []invitations.CreateParams{
+		{EmailAddress: "a@example.com", Notify: invitations.Ptr(false)},
+		{EmailAddress: "b@example.com", ExpiresInDays: 3, TemplateSlug: invitations.TemplateInvitation},
+	})
+	require.NoError(t, err)
+	req := f.only(t)
+	assert.Equal(t, "POST", req.Method)
+	assert.Equal(t, "/v1/invitations/bulk", req.Path)
+	assert.JSONEq(t, `[
+		{"email_address":"a@example.com","notify":false},
+		{"email_address":"b@example.com","expires_in_days":3,"template_slug":"invitation"}
+	]`, string(req.Body))
+	require.Len(t, got, 2)
+	assert.Equal(t, "inv_a", got[0].ID)
+	assert.Equal(t, "b@example.com", got[1].EmailAddress)
+}
+
+func TestBulkCreateRejectsBadInputBeforeSending(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	eleven := make([]invitations.CreateParams, 11)
+	for i := range eleven {
+		eleven[i] = invitations.CreateParams{EmailAddress: "a@example.com"}
+	}
+	cases := []struct {
+		name  string
+		items []invitations.CreateParams
+		field string
+	}{
+		{"nil", nil, "items"},
+		{"empty", []invitations.CreateParams{}, "items"},
+		{"eleven", eleven, "items"},
+		{"third item bad", []invitations.CreateParams{{EmailAddress: "a@example.com"}, {EmailAddress: "b@example.com"}, {EmailAddress: "nope"}}, "items[2].email_address"},
+		{"bad days", []invitations.CreateParams{{EmailAddress: "a@example.com", ExpiresInDays: 400}}, "items[0].expires_in_days"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := f.client.BulkCreate(t.Context(), tc.items)
+			assert.Nil(t, got)
+			var verr *invitations.ValidationError
+			require.ErrorAs(t, err, &verr)
+			assert.Equal(t, tc.field, verr.Field)
+		})
+	}
+	assert.Empty(t, f.sent())
+}
+
+func TestCreateDuplicateIsErrDuplicate(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("POST /invitations", 400, map[string]string{"Clerk-Trace-Id": "hdr-trace"},
+		`{"errors":[{"message":"duplicate record","long_message":"There's already a pending invitation for ada@example.com.","code":"duplicate_record","meta":{"email_addresses":["ada@example.com"]}}]}`)
+	_, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com"})
+	require.ErrorIs(t, err, invitations.ErrDuplicate)
+	var apiErr *invitations.APIError
+	require.True(t, errors.As(err, &apiErr))
+	assert.Equal(t, "hdr-trace", apiErr.TraceID)
+	assert.Equal(t, []any{"ada@example.com"}, apiErr.Errors[0].Meta["email_addresses"])
+	assert.Equal(t, "create", apiErr.Operation)
+}

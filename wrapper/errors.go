@@ -1,0 +1,232 @@
+package invitations
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/clerk-invitations/clerk-invitations-go/generated"
+)
+
+// Sentinel errors for the cases callers branch on. An [*APIError] matches them with errors.Is;
+// none of them is ever returned bare.
+var (
+	// ErrDuplicate: a pending invitation already exists for the address (code duplicate_record).
+	ErrDuplicate = errors.New("invitations: a pending invitation already exists")
+	// ErrAlreadyRevoked: the invitation was revoked before (code invitation_already_revoked).
+	ErrAlreadyRevoked = errors.New("invitations: invitation already revoked")
+	// ErrAlreadyAccepted: the invitation was accepted and can no longer be revoked
+	// (code invitation_already_accepted).
+	ErrAlreadyAccepted = errors.New("invitations: invitation already accepted")
+	// ErrNotFound: no invitation has the id (status 404 or code resource_not_found).
+	ErrNotFound = errors.New("invitations: not found")
+	// ErrRateLimited: a rate limit is exhausted (status 429 or code too_many_requests);
+	// APIError.RetryAfter says how long to wait.
+	ErrRateLimited = errors.New("invitations: rate limited")
+	// ErrUnauthorized: the secret key was missing, malformed or rejected (status 401).
+	ErrUnauthorized = errors.New("invitations: unauthorized")
+	// ErrInvalidRequest: the server rejected a parameter (status 422, or a form_* code such as
+	// form_param_format_invalid); the entries' Meta["name"] names the parameter.
+	ErrInvalidRequest = errors.New("invitations: invalid request")
+)
+
+// ErrorDetail is one entry of the errors list in Clerk's error body.
+type ErrorDetail struct {
+	Code        string         // machine-readable, e.g. "duplicate_record"
+	Message     string         // short, e.g. "duplicate record"
+	LongMessage string         // a full sentence meant for people
+	Meta        map[string]any // extra data, e.g. {"name": "email_address"} for form_* codes
+}
+
+// APIError is returned for every response whose status is not 2xx. It carries whatever the
+// response held, also when the body is empty, HTML or cut short: then Errors is empty and Body
+// holds the raw bytes.
+//
+// It matches [ErrDuplicate], [ErrAlreadyRevoked], [ErrAlreadyAccepted], [ErrNotFound],
+// [ErrRateLimited], [ErrUnauthorized] and [ErrInvalidRequest] with errors.Is as documented on
+// each; use errors.As to read the fields.
+type APIError struct {
+	StatusCode int           // HTTP status, e.g. 400
+	Errors     []ErrorDetail // Clerk's entries; empty when the body was not Clerk's error JSON
+	TraceID    string        // clerk_trace_id from the body, else the Clerk-Trace-Id header
+	RetryAfter time.Duration // from the Retry-After header; 0 when absent or unreadable
+	Body       []byte        // the raw response body, possibly truncated at the client's limit
+	Operation  string        // which call failed, e.g. "create"
+}
+
+// Error returns one line: the operation, the status and Clerk's long message(s), with the first
+// code and the trace id. It never contains the raw body.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("invitations: ")
+	if e.Operation != "" {
+		b.WriteString(e.Operation)
+		b.WriteString(": ")
+	}
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if text := http.StatusText(e.StatusCode); text != "" {
+		b.WriteString(" ")
+		b.WriteString(strings.ToLower(text))
+	}
+	var msgs []string
+	for _, d := range e.Errors {
+		msg := d.LongMessage
+		if msg == "" {
+			msg = d.Message
+		}
+		if msg = oneLine(msg); msg != "" {
+			msgs = append(msgs, msg)
+		}
+	}
+	switch {
+	case len(msgs) > 0:
+		b.WriteString(": ")
+		b.WriteString(strings.Join(msgs, "; "))
+	case len(e.Body) == 0:
+		b.WriteString(" (empty body)")
+	default:
+		fmt.Fprintf(&b, " (unrecognized %d-byte body)", len(e.Body))
+	}
+	var extra []string
+	if code := e.Code(); code != "" {
+		extra = append(extra, "code "+oneLine(code))
+	}
+	if e.RetryAfter > 0 {
+		extra = append(extra, "retry after "+e.RetryAfter.String())
+	}
+	if e.TraceID != "" {
+		extra = append(extra, "trace "+oneLine(e.TraceID))
+	}
+	if len(extra) > 0 {
+		b.WriteString(" [")
+		b.WriteString(strings.Join(extra, ", "))
+		b.WriteString("]")
+	}
+	return b.String()
+}
+
+// Code returns the code of the first error entry, or "" when there is none.
+func (e *APIError) Code() string {
+	if len(e.Errors) == 0 {
+		return ""
+	}
+	return e.Errors[0].Code
+}
+
+// HasCode reports whether any error entry has the given code.
+func (e *APIError) HasCode(code string) bool {
+	for _, d := range e.Errors {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Is makes errors.Is(err, ErrNotFound) and the other sentinels work; see each sentinel.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrDuplicate:
+		return e.HasCode("duplicate_record")
+	case ErrAlreadyRevoked:
+		return e.HasCode("invitation_already_revoked")
+	case ErrAlreadyAccepted:
+		return e.HasCode("invitation_already_accepted")
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound || e.HasCode("resource_not_found")
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests || e.HasCode("too_many_requests")
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrInvalidRequest:
+		if e.StatusCode == http.StatusUnprocessableEntity {
+			return true
+		}
+		for _, d := range e.Errors {
+			if strings.HasPrefix(d.Code, "form_") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// newAPIError builds the error for a non-2xx response. secret is removed from every text field
+// so that a server or proxy echoing the Authorization header cannot leak it into logs.
+func newAPIError(op string, resp *http.Response, body []byte, secret string) *APIError {
+	e := &APIError{
+		Operation:  op,
+		StatusCode: resp.StatusCode,
+		Body:       body,
+		TraceID:    resp.Header.Get("Clerk-Trace-Id"),
+		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+	}
+	var parsed generated.ClerkErrors
+	if json.Unmarshal(body, &parsed) == nil {
+		for _, d := range parsed.Errors {
+			e.Errors = append(e.Errors, ErrorDetail{
+				Code:        redact(d.Code, secret),
+				Message:     redact(d.Message, secret),
+				LongMessage: redact(d.LongMessage, secret),
+				Meta:        d.Meta,
+			})
+		}
+		if parsed.ClerkTraceID != nil && *parsed.ClerkTraceID != "" {
+			e.TraceID = *parsed.ClerkTraceID
+		}
+	}
+	e.TraceID = redact(e.TraceID, secret)
+	return e
+}
+
+// parseRetryAfter reads a Retry-After value in seconds or as an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		const maxSecs = int64(1<<63-1) / int64(time.Second)
+		return time.Duration(min(secs, maxSecs)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now).Round(time.Second)
+	}
+	return 0
+}
+
+func redact(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "[redacted]")
+}
+
+// oneLine folds control characters (newlines included) into spaces and trims the result.
+func oneLine(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s))
+}
+
+// ValidationError reports input rejected before any request was sent. Field names the offending
+// parameter with its wire name, e.g. "email_address" or "items[2].expires_in_days".
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	return "invitations: invalid " + e.Field + ": " + e.Reason
+}

@@ -1,0 +1,86 @@
+package invitations
+
+import (
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/generated"
+)
+
+// Status is where an invitation is in its life. It is an open set: a status Clerk adds later
+// decodes as its own value rather than failing, so compare with the constants and keep a default.
+type Status string
+
+// The statuses Clerk documents.
+const (
+	StatusPending  Status = "pending"  // sent, not yet used; the only status that can be revoked
+	StatusAccepted Status = "accepted" // the person signed up through the link
+	StatusRevoked  Status = "revoked"  // revoked; the link no longer works
+	StatusExpired  Status = "expired"  // past its expiry; the link leads to ordinary sign-up
+)
+
+// TemplateSlug selects the email template an invitation is sent with.
+type TemplateSlug string
+
+// The templates Clerk offers.
+const (
+	TemplateInvitation         TemplateSlug = "invitation"
+	TemplateWaitlistInvitation TemplateSlug = "waitlist_invitation"
+)
+
+// Invitation is one application invitation as Clerk returns it.
+type Invitation struct {
+	ID             string         // "inv_…"
+	EmailAddress   string         // who was invited
+	Status         Status         // see the Status constants; may hold a value added later
+	Revoked        bool           // true once revoked
+	URL            string         // the accept link; "" when Clerk does not return one
+	PublicMetadata map[string]any // copied to the user at sign-up; nil when none
+	ExpiresAt      time.Time      // zero when the invitation never expires
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Page is one page of a listing.
+type Page struct {
+	Invitations []Invitation
+	// TotalCount is how many invitations match the filters across all pages. It is -1 when the
+	// server answered without a count (a bare array).
+	TotalCount int
+}
+
+// fromMillis converts Clerk's Unix-millisecond timestamps; 0 stays the zero time.
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func fromGenerated(g generated.Invitation) Invitation {
+	inv := Invitation{
+		ID:             g.ID,
+		EmailAddress:   g.EmailAddress,
+		Status:         Status(g.Status),
+		PublicMetadata: g.PublicMetadata,
+		CreatedAt:      fromMillis(g.CreatedAt),
+		UpdatedAt:      fromMillis(g.UpdatedAt),
+	}
+	if g.Revoked != nil {
+		inv.Revoked = *g.Revoked
+	}
+	if g.URL != nil {
+		inv.URL = *g.URL
+	}
+	if g.ExpiresAt != nil {
+		inv.ExpiresAt = fromMillis(*g.ExpiresAt)
+	}
+	return inv
+}
+
+func fromGeneratedList(list []generated.Invitation) []Invitation {
+	out := make([]Invitation, len(list))
+	for i, g := range list {
+		out[i] = fromGenerated(g)
+	}
+	return out
+}

@@ -1,0 +1,209 @@
+package invitations_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+)
+
+func TestListSendsEveryFilter(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("GET /invitations", 200, nil,
+		`{"data":[`+invitationJSON("inv_1", "ada@example.com", "pending")+`],"total_count":42}`)
+
+	page, err := f.client.List(t.Context(), invitations.ListParams{
+		Statuses: []invitations.Status{invitations.StatusPending, invitations.StatusExpired},
+		Query:    "ada+x@example.com",
+		OrderBy:  "+email_address",
+		Limit:    25,
+		Offset:   50,
+	})
+	require.NoError(t, err)
+
+	req := f.only(t)
+	assert.Equal(t, "GET", req.Method)
+	assert.Equal(t, "/v1/invitations", req.Path)
+	assert.Empty(t, req.Body)
+	// '+' must travel as %2B, or the server reads a space.
+	assert.Contains(t, req.RawQuery, "order_by=%2Bemail_address")
+	assert.Contains(t, req.RawQuery, "query=ada%2Bx%40example.com")
+	q, err := url.ParseQuery(req.RawQuery)
+	require.NoError(t, err)
+	assert.Equal(t, url.Values{
+		"status":    {"pending", "expired"},
+		"query":     {"ada+x@example.com"},
+		"order_by":  {"+email_address"},
+		"limit":     {"25"},
+		"offset":    {"50"},
+		"paginated": {"true"},
+	}, q)
+
+	assert.Equal(t, 42, page.TotalCount)
+	require.Len(t, page.Invitations, 1)
+	assert.Equal(t, "inv_1", page.Invitations[0].ID)
+}
+
+func TestListZeroParamsSendsOnlyPaginated(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("GET /invitations", 200, nil, `{"data":[],"total_count":0}`)
+	page, err := f.client.List(t.Context(), invitations.ListParams{})
+	require.NoError(t, err)
+	assert.Equal(t, "paginated=true", f.only(t).RawQuery)
+	assert.Equal(t, 0, page.TotalCount)
+	assert.Empty(t, page.Invitations)
+}
+
+func TestListAcceptsBareArray(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("GET /invitations", 200, nil, "["+invitationJSON("inv_1", "ada@example.com", "accepted")+"]")
+	page, err := f.client.List(t.Context(), invitations.ListParams{})
+	require.NoError(t, err)
+	assert.Equal(t, -1, page.TotalCount)
+	require.Len(t, page.Invitations, 1)
+	assert.Equal(t, invitations.StatusAccepted, page.Invitations[0].Status)
+}
+
+func TestListDecodesNullsAndUnknownStatus(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("GET /invitations", 200, nil, `{"data":[{"object":"invitation","id":"inv_9","email_address":"ada@example.com",
+		"public_metadata":null,"status":"archived","expires_at":null,"created_at":1764547200000,"updated_at":1764547200000}],"total_count":1}`)
+	page, err := f.client.List(t.Context(), invitations.ListParams{})
+	require.NoError(t, err)
+	inv := page.Invitations[0]
+	assert.Equal(t, invitations.Status("archived"), inv.Status, "a status Clerk adds later must decode")
+	assert.Nil(t, inv.PublicMetadata)
+	assert.True(t, inv.ExpiresAt.IsZero())
+	assert.False(t, inv.Revoked)
+	assert.Empty(t, inv.URL)
+	// The document does not know "archived": the validator must say so.
+	findings := f.findings.Take()
+	require.Len(t, findings, 1)
+	assert.Contains(t, findings[0].Err.Error(), "archived")
+}
+
+func TestListRejectsBadParamsBeforeSending(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	cases := []struct {
+		p     invitations.ListParams
+		field string
+	}{
+		{invitations.ListParams{Limit: -1}, "limit"},
+		{invitations.ListParams{Limit: 501}, "limit"},
+		{invitations.ListParams{Offset: -5}, "offset"},
+		{invitations.ListParams{OrderBy: "updated_at"}, "order_by"},
+		{invitations.ListParams{OrderBy: "--created_at"}, "order_by"},
+		{invitations.ListParams{OrderBy: "created_at "}, "order_by"},
+		{invitations.ListParams{OrderBy: "*created_at"}, "order_by"},
+		{invitations.ListParams{Statuses: []invitations.Status{"pending", ""}}, "status[1]"},
+	}
+	for _, tc := range cases {
+		_, err := f.client.List(t.Context(), tc.p)
+		var verr *invitations.ValidationError
+		require.ErrorAs(t, err, &verr, "%+v", tc.p)
+		assert.Equal(t, tc.field, verr.Field)
+	}
+	assert.Empty(t, f.sent())
+}
+
+func TestListAcceptsBoundaryValues(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("GET /invitations", 200, nil, `{"data":[],"total_count":0}`)
+	for _, p := range []invitations.ListParams{{Limit: 1}, {Limit: 500}, {OrderBy: "expires_at"}, {OrderBy: "-created_at"}} {
+		_, err := f.client.List(t.Context(), p)
+		require.NoError(t, err, "%+v", p)
+	}
+}
+
+func TestListRejectsUndecodableSuccess(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("GET /invitations", 200, nil, `{"data":[{"id":`)
+	_, err := f.client.List(t.Context(), invitations.ListParams{})
+	require.ErrorContains(t, err, "invitations: list: decoding 200 response")
+	assert.NotEmpty(t, f.findings.Take(), "the validator must flag the truncated body")
+}
+
+// pagedServer serves total invitations in pages according to limit and offset.
+func pagedServer(f *fixture, total int) {
+	f.mux.HandleFunc("GET /v1/invitations", func(w http.ResponseWriter, r *http.Request) {
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		if limit == 0 {
+			limit = 10
+		}
+		offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		var items []string
+		for i := offset; i < min(offset+limit, total); i++ {
+			items = append(items, invitationJSON(fmt.Sprintf("inv_%d", i), fmt.Sprintf("p%d@example.com", i), "pending"))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"data":[%s],"total_count":%d}`, strings.Join(items, ","), total)
+	})
+}
+
+func TestAllWalksEveryPage(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	pagedServer(f, 23)
+	var ids []string
+	for inv, err := range f.client.All(t.Context(), invitations.ListParams{Limit: 10}) {
+		require.NoError(t, err)
+		ids = append(ids, inv.ID)
+	}
+	require.Len(t, ids, 23)
+	assert.Equal(t, "inv_0", ids[0])
+	assert.Equal(t, "inv_22", ids[22])
+	assert.Len(t, f.sent(), 3)
+}
+
+func TestAllStopsWhenTheLoopBreaks(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	pagedServer(f, 100)
+	n := 0
+	for _, err := range f.client.All(t.Context(), invitations.ListParams{Limit: 5}) {
+		require.NoError(t, err)
+		n++
+		if n == 7 {
+			break
+		}
+	}
+	assert.Equal(t, 7, n)
+	assert.Len(t, f.sent(), 2, "only the pages needed are fetched")
+}
+
+func TestAllYieldsAnErrorOnceAndStops(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("GET /invitations", 500, nil, errorJSON(500, "internal_clerk_error", "Oops"))
+	var errs []error
+	for inv, err := range f.client.All(t.Context(), invitations.ListParams{}) {
+		assert.Empty(t, inv.ID)
+		errs = append(errs, err)
+	}
+	require.Len(t, errs, 1)
+	assert.ErrorContains(t, errs[0], "500")
+}
+
+func TestAllValidatesParams(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	for _, err := range f.client.All(t.Context(), invitations.ListParams{Limit: 1000}) {
+		var verr *invitations.ValidationError
+		require.ErrorAs(t, err, &verr)
+	}
+	assert.Empty(t, f.sent())
+}

@@ -1,0 +1,162 @@
+package invitations
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/clerk-invitations/clerk-invitations-go/generated"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/email"
+)
+
+// Limits enforced before a request is sent; they mirror Clerk's own.
+const (
+	MaxBulkItems     = 10  // items in one BulkCreate call
+	MaxExpiresInDays = 365 // longest ExpiresInDays
+	MaxLimit         = 500 // largest ListParams.Limit
+	maxIDLength      = 128
+)
+
+// CreateParams describes one invitation to create. Only EmailAddress is required; every other
+// field left at its zero value is not sent, and Clerk applies its default.
+type CreateParams struct {
+	// EmailAddress is who is invited. Required; must be a plain address ("ada@example.com").
+	EmailAddress string
+	// PublicMetadata is copied into the user's public metadata when they sign up. Nil or empty:
+	// none is sent.
+	PublicMetadata map[string]any
+	// RedirectURL is where the link in the email lands (for custom flows). "": not sent.
+	RedirectURL string
+	// Notify says whether Clerk emails the invitation. Nil: Clerk's default, which is to send it.
+	// Ptr(false) creates the invitation without an email.
+	Notify *bool
+	// IgnoreExisting creates the invitation even when a pending one exists for the address.
+	// Nil: Clerk's default (false), so a duplicate fails with ErrDuplicate.
+	IgnoreExisting *bool
+	// ExpiresInDays is how long the invitation is valid, 1 to 365. 0: Clerk's default of 30.
+	ExpiresInDays int
+	// TemplateSlug selects the email template. "": Clerk's default (TemplateInvitation).
+	TemplateSlug TemplateSlug
+}
+
+// Ptr returns a pointer to v, for the optional fields: CreateParams{Notify: invitations.Ptr(false)}.
+func Ptr[T any](v T) *T { return &v }
+
+// validate checks p; prefix is prepended to field names ("items[3].").
+func (p CreateParams) validate(prefix string) error {
+	if err := email.Check(p.EmailAddress); err != nil {
+		return &ValidationError{Field: prefix + "email_address", Reason: fmt.Sprintf("%q %v", p.EmailAddress, err)}
+	}
+	if p.ExpiresInDays != 0 && (p.ExpiresInDays < 1 || p.ExpiresInDays > MaxExpiresInDays) {
+		return &ValidationError{Field: prefix + "expires_in_days", Reason: fmt.Sprintf("%d is outside 1..%d", p.ExpiresInDays, MaxExpiresInDays)}
+	}
+	switch p.TemplateSlug {
+	case "", TemplateInvitation, TemplateWaitlistInvitation:
+	default:
+		return &ValidationError{Field: prefix + "template_slug", Reason: fmt.Sprintf("%q is not %q or %q", p.TemplateSlug, TemplateInvitation, TemplateWaitlistInvitation)}
+	}
+	if hasControl(p.RedirectURL) {
+		return &ValidationError{Field: prefix + "redirect_url", Reason: "contains control characters"}
+	}
+	return nil
+}
+
+func (p CreateParams) toGenerated() generated.CreateInvitationParams {
+	g := generated.CreateInvitationParams{
+		EmailAddress:   p.EmailAddress,
+		Notify:         p.Notify,
+		IgnoreExisting: p.IgnoreExisting,
+	}
+	if len(p.PublicMetadata) > 0 {
+		g.PublicMetadata = p.PublicMetadata
+	}
+	if p.RedirectURL != "" {
+		g.RedirectURL = &p.RedirectURL
+	}
+	if p.ExpiresInDays != 0 {
+		g.ExpiresInDays = &p.ExpiresInDays
+	}
+	if p.TemplateSlug != "" {
+		slug := generated.InvitationTemplateSlug(p.TemplateSlug)
+		g.TemplateSlug = &slug
+	}
+	return g
+}
+
+// ListParams filters, orders and pages a listing. The zero value lists the newest 10
+// invitations of every status.
+type ListParams struct {
+	// Statuses keeps only invitations in any of these states. Empty: every status.
+	Statuses []Status
+	// Query keeps only invitations whose email address or id contains this text. "": no filter.
+	Query string
+	// OrderBy is a field, created_at, email_address or expires_at, with an optional "+"
+	// (ascending, also when no sign is given) or "-" (descending) in front. "": "-created_at".
+	OrderBy string
+	// Limit is the page size, 1 to 500. 0: Clerk's default of 10.
+	Limit int
+	// Offset skips this many matching invitations; must not be negative.
+	Offset int
+}
+
+var orderByPattern = regexp.MustCompile(`^[+-]?(created_at|email_address|expires_at)$`)
+
+func (p ListParams) validate() error {
+	for i, s := range p.Statuses {
+		if s == "" || hasControl(string(s)) {
+			return &ValidationError{Field: fmt.Sprintf("status[%d]", i), Reason: fmt.Sprintf("%q is not a status", s)}
+		}
+	}
+	if p.OrderBy != "" && !orderByPattern.MatchString(p.OrderBy) {
+		return &ValidationError{Field: "order_by", Reason: fmt.Sprintf("%q is not created_at, email_address or expires_at with an optional + or - in front", p.OrderBy)}
+	}
+	if p.Limit != 0 && (p.Limit < 1 || p.Limit > MaxLimit) {
+		return &ValidationError{Field: "limit", Reason: fmt.Sprintf("%d is outside 1..%d", p.Limit, MaxLimit)}
+	}
+	if p.Offset < 0 {
+		return &ValidationError{Field: "offset", Reason: fmt.Sprintf("%d is negative", p.Offset)}
+	}
+	return nil
+}
+
+func (p ListParams) toGenerated() *generated.ListInvitationsParams {
+	paginated := true
+	g := &generated.ListInvitationsParams{Paginated: &paginated}
+	for _, s := range p.Statuses {
+		g.Status = append(g.Status, generated.InvitationStatus(s))
+	}
+	if p.Query != "" {
+		g.Query = &p.Query
+	}
+	if p.OrderBy != "" {
+		g.OrderBy = &p.OrderBy
+	}
+	if p.Limit != 0 {
+		g.Limit = &p.Limit
+	}
+	if p.Offset != 0 {
+		g.Offset = &p.Offset
+	}
+	return g
+}
+
+// checkID rejects an invitation id that is empty or could change which endpoint a request hits:
+// only letters, digits, '_' and '-' are allowed, which every Clerk id ("inv_…") satisfies.
+func checkID(id string) error {
+	if id == "" {
+		return &ValidationError{Field: "invitation_id", Reason: "is empty"}
+	}
+	if len(id) > maxIDLength {
+		return &ValidationError{Field: "invitation_id", Reason: fmt.Sprintf("is longer than %d bytes", maxIDLength)}
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return &ValidationError{Field: "invitation_id", Reason: fmt.Sprintf("%q contains %q; only letters, digits, '_' and '-' are allowed", id, r)}
+		}
+	}
+	return nil
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+}
