@@ -59,7 +59,7 @@ func TestErrorMapping(t *testing.T) {
 			body: errorJSON(429, "too_many_requests", "Too many requests"), matches: []string{"rate limited"},
 			code: "too_many_requests", trace: "trace-429", retryAfter: 7 * time.Second, message: "retry after 7s"},
 		{name: "trace id from header", status: 404, header: map[string]string{"Clerk-Trace-Id": "from-header"},
-			body: `{"errors":[{"message":"not found","long_message":"Not found","code":"resource_not_found"}]}`,
+			body:    `{"errors":[{"message":"not found","long_message":"Not found","code":"resource_not_found"}]}`,
 			matches: []string{"not found"}, code: "resource_not_found", trace: "from-header", message: "trace from-header"},
 		{name: "server error", status: 500, body: errorJSON(500, "internal_clerk_error", "Something went wrong"),
 			code: "internal_clerk_error", trace: "trace-500", message: "500 internal server error: Something went wrong"},
