@@ -121,10 +121,13 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error
 	if err := p.validate(""); err != nil {
 		return nil, err
 	}
-	var out generated.Invitation
-	err := c.do(ctx, "create", func(ctx context.Context) (*http.Response, error) {
+	body, err := c.do(ctx, "create", func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateInvitation(ctx, p.toGenerated())
-	}, &out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := decode[generated.Invitation]("create", body)
 	if err != nil {
 		return nil, err
 	}
@@ -149,10 +152,13 @@ func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invita
 		}
 		body[i] = p.toGenerated()
 	}
-	var out []generated.Invitation
-	err := c.do(ctx, "bulk create", func(ctx context.Context) (*http.Response, error) {
+	raw, err := c.do(ctx, "bulk create", func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateBulkInvitations(ctx, body)
-	}, &out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := decode[[]generated.Invitation]("bulk create", raw)
 	if err != nil {
 		return nil, err
 	}
@@ -170,24 +176,23 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	var raw json.RawMessage
-	err := c.do(ctx, "list", func(ctx context.Context) (*http.Response, error) {
+	raw, err := c.do(ctx, "list", func(ctx context.Context) (*http.Response, error) {
 		return c.api.ListInvitations(ctx, p.toGenerated())
-	}, &raw)
+	})
 	if err != nil {
 		return nil, err
 	}
 	// The server answers {data,total_count} to paginated=true; a bare array is accepted too.
 	if strings.HasPrefix(strings.TrimSpace(string(raw)), "[") {
-		var list generated.InvitationList
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, fmt.Errorf("invitations: list: decoding response: %w", err)
+		list, err := decode[generated.InvitationList]("list", raw)
+		if err != nil {
+			return nil, err
 		}
 		return &Page{Invitations: fromGeneratedList(list), TotalCount: -1}, nil
 	}
-	var page generated.InvitationPage
-	if err := json.Unmarshal(raw, &page); err != nil {
-		return nil, fmt.Errorf("invitations: list: decoding response: %w", err)
+	page, err := decode[generated.InvitationPage]("list", raw)
+	if err != nil {
+		return nil, err
 	}
 	return &Page{Invitations: fromGeneratedList(page.Data), TotalCount: int(page.TotalCount)}, nil
 }
@@ -233,10 +238,13 @@ func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	var out generated.Invitation
-	err := c.do(ctx, "revoke", func(ctx context.Context) (*http.Response, error) {
+	body, err := c.do(ctx, "revoke", func(ctx context.Context) (*http.Response, error) {
 		return c.api.RevokeInvitation(ctx, id)
-	}, &out)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := decode[generated.Invitation]("revoke", body)
 	if err != nil {
 		return nil, err
 	}
@@ -244,15 +252,15 @@ func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
 	return &inv, nil
 }
 
-// do sends one request, turns a non-2xx response into an *APIError and decodes a 2xx body
-// into out.
-func (c *Client) do(ctx context.Context, op string, send func(context.Context) (*http.Response, error), out any) error {
+// do sends one request and returns the body of a 2xx response; any other status becomes an
+// *APIError.
+func (c *Client) do(ctx context.Context, op string, send func(context.Context) (*http.Response, error)) ([]byte, error) {
 	if ctx == nil {
-		return fmt.Errorf("invitations: %s: nil context", op)
+		return nil, fmt.Errorf("invitations: %s: nil context", op)
 	}
 	resp, err := send(ctx)
 	if err != nil {
-		return fmt.Errorf("invitations: %s: %w", op, err)
+		return nil, fmt.Errorf("invitations: %s: %w", op, err)
 	}
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
@@ -262,16 +270,22 @@ func (c *Client) do(ctx context.Context, op string, send func(context.Context) (
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		// A body cut short still leaves the status, headers and what arrived.
-		return newAPIError(op, resp, body, c.secretKey)
+		return nil, newAPIError(op, resp, body, c.secretKey)
 	}
 	if readErr != nil {
-		return fmt.Errorf("invitations: %s: reading %d response: %w", op, resp.StatusCode, readErr)
+		return nil, fmt.Errorf("invitations: %s: reading %d response: %w", op, resp.StatusCode, readErr)
 	}
 	if tooLarge {
-		return fmt.Errorf("invitations: %s: response body exceeds %d bytes", op, maxResponseBody)
+		return nil, fmt.Errorf("invitations: %s: response body exceeds %d bytes", op, maxResponseBody)
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("invitations: %s: decoding %d response: %w", op, resp.StatusCode, err)
+	return body, nil
+}
+
+// decode unmarshals a 2xx body into the generated type T.
+func decode[T any](op string, body []byte) (T, error) {
+	var out T
+	if err := json.Unmarshal(body, &out); err != nil {
+		return out, fmt.Errorf("invitations: %s: decoding 200 response: %w", op, err)
 	}
-	return nil
+	return out, nil
 }

@@ -96,32 +96,38 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 }
 
-// Load parses and validates openapi.yaml (kin-openapi's doc.Validate).
-func Load() (*openapi3.T, error) {
+// Load parses an OpenAPI document and validates it with kin-openapi's doc.Validate.
+func Load(data []byte) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(clerkinvitations.Spec)
+	doc, err := loader.LoadFromData(data)
 	if err != nil {
-		return nil, fmt.Errorf("specvalidate: load openapi.yaml: %w", err)
+		return nil, fmt.Errorf("specvalidate: load: %w", err)
 	}
 	if err := doc.Validate(context.Background()); err != nil {
-		return nil, fmt.Errorf("specvalidate: openapi.yaml is invalid: %w", err)
+		return nil, fmt.Errorf("specvalidate: document is invalid: %w", err)
 	}
 	return doc, nil
 }
 
 // New returns a Validator for traffic to baseURL (for example "http://127.0.0.1:4010/v1" or
-// "https://api.clerk.com/v1"); only its path matters, requests outside it are violations.
+// "https://api.clerk.com/v1") checked against openapi.yaml; only the URL's path matters,
+// requests outside it are violations.
 func New(baseURL string, mode Mode) (*Validator, error) {
+	return NewForDocument(clerkinvitations.Spec, baseURL, mode)
+}
+
+// NewForDocument is New with another OpenAPI document, such as Clerk's published one.
+func NewForDocument(spec []byte, baseURL string, mode Mode) (*Validator, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("specvalidate: base URL: %w", err)
 	}
 	v := &Validator{basePath: strings.TrimSuffix(u.Path, "/"), mode: mode}
-	if v.strict, err = newRouter(false); err != nil {
+	if v.strict, err = newRouter(spec, false); err != nil {
 		return nil, err
 	}
 	if mode == Tolerant {
-		if v.relaxed, err = newRouter(true); err != nil {
+		if v.relaxed, err = newRouter(spec, true); err != nil {
 			return nil, err
 		}
 	}
@@ -137,8 +143,8 @@ func New(baseURL string, mode Mode) (*Validator, error) {
 	return v, nil
 }
 
-func newRouter(relaxed bool) (routers.Router, error) {
-	doc, err := Load()
+func newRouter(spec []byte, relaxed bool) (routers.Router, error) {
+	doc, err := Load(spec)
 	if err != nil {
 		return nil, err
 	}
