@@ -287,6 +287,11 @@ func (v *Validator) report(fn func(Finding), f Finding) {
 
 func (v *Validator) checkExchange(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, fn func(Finding)) {
 	path := strings.TrimPrefix(req.URL.Path, v.basePath)
+	if _, _, err := v.route(v.strict, req); err != nil {
+		// No operation in the document: only the request is wrong, there is no response to check.
+		v.report(fn, Finding{Kind: RequestViolation, Method: req.Method, Path: path, Err: err})
+		return
+	}
 	v.report(fn, Finding{Kind: RequestViolation, Method: req.Method, Path: path, Err: v.CheckRequest(req, reqBody)})
 	violation, drift := v.CheckResponse(req, status, header, body)
 	v.report(fn, Finding{Kind: ResponseViolation, Method: req.Method, Path: path, Status: status, Err: violation})

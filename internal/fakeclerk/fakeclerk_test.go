@@ -1,0 +1,527 @@
+package fakeclerk_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
+)
+
+const key = "sk_test_fakeclerkkey"
+
+var start = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+type env struct {
+	t    *testing.T
+	fake *fakeclerk.Server
+	url  string
+}
+
+// newEnv starts a server with a frozen clock behind the strict validator: any answer that breaks
+// openapi.yaml fails the test.
+func newEnv(t *testing.T, opts ...func(*fakeclerk.Options)) *env {
+	t.Helper()
+	v, err := specvalidate.New("/v1", specvalidate.Strict)
+	require.NoError(t, err)
+	o := fakeclerk.Options{SecretKey: key, Start: start, Inner: func(h http.Handler) http.Handler {
+		return v.Middleware(h, func(f specvalidate.Finding) {
+			if f.Kind == specvalidate.ResponseViolation {
+				t.Errorf("server answer breaks openapi.yaml: %s", f)
+			}
+		})
+	}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	fake := fakeclerk.New(o)
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+	return &env{t: t, fake: fake, url: srv.URL}
+}
+
+type reply struct {
+	status int
+	header http.Header
+	raw    string
+	body   any
+}
+
+func (r reply) errorCodes() []string {
+	var codes []string
+	m, _ := r.body.(map[string]any)
+	list, _ := m["errors"].([]any)
+	for _, e := range list {
+		entry := e.(map[string]any)
+		code := entry["code"].(string)
+		if meta, ok := entry["meta"].(map[string]any); ok && meta["name"] != nil {
+			code += ":" + fmt.Sprint(meta["name"])
+		}
+		codes = append(codes, code)
+	}
+	return codes
+}
+
+func (r reply) object() map[string]any {
+	m, _ := r.body.(map[string]any)
+	return m
+}
+
+func (e *env) call(method, path, body string, header ...string) reply {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
+	require.NoError(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+		} else {
+			req.Header.Set(header[i], header[i+1])
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(e.t, err)
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	r := reply{status: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	_ = json.Unmarshal(raw, &r.body)
+	return r
+}
+
+func (e *env) create(addr string, extra ...string) map[string]any {
+	e.t.Helper()
+	body := fmt.Sprintf(`{"email_address":%q%s}`, addr, strings.Join(extra, ""))
+	r := e.call("POST", "/v1/invitations", body)
+	require.Equal(e.t, 200, r.status, r.raw)
+	return r.object()
+}
+
+func TestAuth(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cases := []struct {
+		name, auth, code string
+	}{
+		{"missing", "", "authentication_invalid"},
+		{"not bearer", "Basic abc", "authorization_header_format_invalid"},
+		{"empty bearer", "Bearer ", "authorization_header_format_invalid"},
+		{"wrong key", "Bearer sk_test_wrong", "clerk_key_invalid"},
+	}
+	for _, tc := range cases {
+		for _, call := range [][2]string{{"GET", "/v1/invitations"}, {"POST", "/v1/invitations/inv_x/revoke"}} {
+			r := e.call(call[0], call[1], "", "Authorization", tc.auth)
+			assert.Equal(t, 401, r.status, tc.name)
+			assert.Equal(t, []string{tc.code}, r.errorCodes(), tc.name)
+			assert.NotEmpty(t, r.header.Get("Clerk-Trace-Id"))
+			assert.NotContains(t, r.raw, key)
+		}
+	}
+	assert.Equal(t, 0, e.fake.Len())
+}
+
+func TestCreateShapesTheInvitation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	inv := e.create("Ada@Example.com", `,"public_metadata":{"plan":"pro"},"notify":false,"expires_in_days":7,"template_slug":"waitlist_invitation","redirect_url":"https://app.test/x"`)
+	assert.Regexp(t, `^inv_[0-9A-Za-z]{27}$`, inv["id"])
+	assert.Equal(t, "invitation", inv["object"])
+	assert.Equal(t, "Ada@Example.com", inv["email_address"])
+	assert.Equal(t, "pending", inv["status"])
+	assert.Equal(t, false, inv["revoked"])
+	assert.Equal(t, map[string]any{"plan": "pro"}, inv["public_metadata"])
+	assert.Contains(t, inv["url"], "ticket=")
+	assert.Equal(t, float64(start.UnixMilli()), inv["created_at"])
+	assert.Equal(t, float64(start.UnixMilli()), inv["updated_at"])
+	assert.Equal(t, float64(start.Add(7*24*time.Hour).UnixMilli()), inv["expires_at"])
+
+	d, ok := e.fake.Lookup(inv["id"].(string))
+	require.True(t, ok)
+	assert.False(t, d.Notify)
+	assert.Equal(t, "waitlist_invitation", d.TemplateSlug)
+	assert.Equal(t, "https://app.test/x", d.RedirectURL)
+
+	def := e.create("grace@example.com")
+	assert.Equal(t, float64(start.Add(30*24*time.Hour).UnixMilli()), def["expires_at"], "30 days by default")
+	assert.Equal(t, map[string]any{}, def["public_metadata"])
+	d, _ = e.fake.Lookup(def["id"].(string))
+	assert.True(t, d.Notify, "notify defaults to true")
+	assert.Equal(t, "invitation", d.TemplateSlug)
+}
+
+func TestCreateDuplicatesAndUsers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := e.create("ada@example.com")
+
+	r := e.call("POST", "/v1/invitations", `{"email_address":"ADA@example.com"}`)
+	assert.Equal(t, 400, r.status)
+	assert.Equal(t, []string{"duplicate_record"}, r.errorCodes())
+	assert.Contains(t, r.raw, "ADA@example.com")
+
+	second := e.create("ada@example.com", `,"ignore_existing":true`)
+	assert.NotEqual(t, first["id"], second["id"])
+
+	// Once no pending invitation is left, the address can be invited again.
+	e.call("POST", "/v1/invitations/"+first["id"].(string)+"/revoke", "")
+	require.NoError(t, e.fake.Expire(second["id"].(string)))
+	e.create("ada@example.com")
+
+	e.fake.RegisterUser("user@example.com")
+	r = e.call("POST", "/v1/invitations", `{"email_address":"user@example.com"}`)
+	assert.Equal(t, 422, r.status)
+	assert.Equal(t, []string{"form_identifier_exists:email_address"}, r.errorCodes())
+	e.create("user@example.com", `,"ignore_existing":true`)
+	assert.Equal(t, 4, e.fake.Len())
+}
+
+func TestCreateRejectsBadBodies(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cases := []struct {
+		name, body string
+		status     int
+		codes      []string
+	}{
+		{"malformed", `{"email_address":`, 400, []string{"request_body_invalid"}},
+		{"trailing garbage", `{"email_address":"a@example.com"} x`, 400, []string{"request_body_invalid"}},
+		{"empty", ``, 400, []string{"request_body_invalid"}},
+		{"array", `[{"email_address":"a@example.com"}]`, 400, []string{"request_body_invalid"}},
+		{"missing email", `{}`, 422, []string{"form_param_missing:email_address"}},
+		{"null email", `{"email_address":null}`, 422, []string{"form_param_missing:email_address"}},
+		{"email not string", `{"email_address":5}`, 422, []string{"form_param_format_invalid:email_address"}},
+		{"bad email", `{"email_address":"nope"}`, 422, []string{"form_param_format_invalid:email_address"}},
+		{"unknown field", `{"email_address":"a@example.com","role":"admin"}`, 422, []string{"form_param_unknown:role"}},
+		{"days zero", `{"email_address":"a@example.com","expires_in_days":0}`, 422, []string{"form_param_value_invalid:expires_in_days"}},
+		{"days 366", `{"email_address":"a@example.com","expires_in_days":366}`, 422, []string{"form_param_value_invalid:expires_in_days"}},
+		{"days fraction", `{"email_address":"a@example.com","expires_in_days":1.5}`, 422, []string{"form_param_format_invalid:expires_in_days"}},
+		{"notify string", `{"email_address":"a@example.com","notify":"no"}`, 422, []string{"form_param_format_invalid:notify"}},
+		{"ignore_existing number", `{"email_address":"a@example.com","ignore_existing":1}`, 422, []string{"form_param_format_invalid:ignore_existing"}},
+		{"metadata array", `{"email_address":"a@example.com","public_metadata":[]}`, 422, []string{"form_param_format_invalid:public_metadata"}},
+		{"redirect number", `{"email_address":"a@example.com","redirect_url":1}`, 422, []string{"form_param_format_invalid:redirect_url"}},
+		{"bad template", `{"email_address":"a@example.com","template_slug":"hello"}`, 422, []string{"form_param_value_invalid:template_slug"}},
+		{"several", `{"zzz":1,"email_address":"x","expires_in_days":900}`, 422, []string{"form_param_unknown:zzz", "form_param_format_invalid:email_address", "form_param_value_invalid:expires_in_days"}},
+	}
+	for _, tc := range cases {
+		r := e.call("POST", "/v1/invitations", tc.body)
+		assert.Equal(t, tc.status, r.status, tc.name)
+		assert.Equal(t, tc.codes, r.errorCodes(), tc.name)
+		assert.NotEmpty(t, r.object()["clerk_trace_id"], tc.name)
+	}
+	assert.Equal(t, 0, e.fake.Len(), "nothing is created by a rejected call")
+}
+
+func TestCreateBoundsTheBody(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(o *fakeclerk.Options) { o.MaxBodyBytes = 256 })
+	r := e.call("POST", "/v1/invitations", `{"email_address":"a@example.com","public_metadata":{"x":"`+strings.Repeat("a", 300)+`"}}`)
+	assert.Equal(t, 400, r.status)
+	assert.Equal(t, []string{"request_body_invalid"}, r.errorCodes())
+	assert.Contains(t, r.raw, "larger than 256 bytes")
+}
+
+func TestBulk(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.call("POST", "/v1/invitations/bulk", `[{"email_address":"a@example.com","notify":false},{"email_address":"b@example.com","expires_in_days":2}]`)
+	require.Equal(t, 200, r.status, r.raw)
+	list := r.body.([]any)
+	require.Len(t, list, 2)
+	assert.Equal(t, "a@example.com", list[0].(map[string]any)["email_address"])
+	assert.Equal(t, float64(start.Add(48*time.Hour).UnixMilli()), list[1].(map[string]any)["expires_at"])
+
+	items := func(n int) string {
+		var parts []string
+		for i := range n {
+			parts = append(parts, fmt.Sprintf(`{"email_address":"n%d@example.com"}`, i))
+		}
+		return "[" + strings.Join(parts, ",") + "]"
+	}
+	e.fake.RegisterUser("user@example.com")
+	cases := []struct {
+		name, body string
+		status     int
+		codes      []string
+	}{
+		{"eleven", items(11), 400, []string{"bulk_size_exceeded"}},
+		{"empty", `[]`, 422, []string{"form_param_missing:invitations"}},
+		{"object", `{"email_address":"c@example.com"}`, 400, []string{"request_body_invalid"}},
+		{"item not object", `[{"email_address":"c@example.com"},"d@example.com"]`, 400, []string{"request_body_invalid"}},
+		{"one bad item", `[{"email_address":"c@example.com"},{"email_address":"bad"}]`, 422, []string{"form_param_format_invalid:email_address"}},
+		{"existing pending", `[{"email_address":"c@example.com"},{"email_address":"a@example.com"}]`, 400, []string{"duplicate_record"}},
+		{"same address twice", `[{"email_address":"c@example.com"},{"email_address":"C@example.com"}]`, 400, []string{"duplicate_record"}},
+		{"registered user even with ignore_existing", `[{"email_address":"c@example.com"},{"email_address":"user@example.com","ignore_existing":true}]`, 422, []string{"form_identifier_exists:email_address"}},
+	}
+	for _, tc := range cases {
+		r := e.call("POST", "/v1/invitations/bulk", tc.body)
+		assert.Equal(t, tc.status, r.status, tc.name)
+		assert.Equal(t, tc.codes, r.errorCodes(), tc.name)
+	}
+	assert.Equal(t, 2, e.fake.Len(), "a rejected bulk call creates nothing")
+
+	r = e.call("POST", "/v1/invitations/bulk", items(10))
+	assert.Equal(t, 200, r.status)
+	r = e.call("POST", "/v1/invitations/bulk", `[{"email_address":"a@example.com","ignore_existing":true}]`)
+	assert.Equal(t, 200, r.status)
+	assert.Equal(t, 13, e.fake.Len())
+}
+
+func TestRevoke(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pending := e.create("a@example.com")["id"].(string)
+	accepted := e.create("b@example.com")["id"].(string)
+	expired := e.create("c@example.com")["id"].(string)
+	require.NoError(t, e.fake.Accept(accepted))
+	require.NoError(t, e.fake.Expire(expired))
+
+	e.fake.Advance(time.Minute)
+	r := e.call("POST", "/v1/invitations/"+pending+"/revoke", "")
+	require.Equal(t, 200, r.status, r.raw)
+	assert.Equal(t, "revoked", r.object()["status"])
+	assert.Equal(t, true, r.object()["revoked"])
+	assert.Equal(t, float64(start.Add(time.Minute).UnixMilli()), r.object()["updated_at"])
+
+	cases := []struct {
+		id     string
+		status int
+		code   string
+	}{
+		{pending, 400, "invitation_already_revoked"},
+		{accepted, 400, "invitation_already_accepted"},
+		{expired, 400, "invitation_already_expired"},
+		{"inv_doesnotexist", 404, "resource_not_found"},
+		{"inv%2F..%2Fx", 404, "resource_not_found"},
+	}
+	for _, tc := range cases {
+		r := e.call("POST", "/v1/invitations/"+tc.id+"/revoke", "")
+		assert.Equal(t, tc.status, r.status, tc.id)
+		assert.Equal(t, []string{tc.code}, r.errorCodes(), tc.id)
+	}
+	assert.ErrorIs(t, e.fake.Accept("inv_nope"), fakeclerk.ErrUnknownInvitation)
+	assert.ErrorContains(t, e.fake.Expire(pending), "not pending")
+}
+
+func TestClockExpiresInvitations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.create("a@example.com", `,"expires_in_days":1`)["id"].(string)
+	e.fake.Advance(23 * time.Hour)
+	d, _ := e.fake.Lookup(id)
+	assert.Equal(t, "pending", string(d.Invitation.Status))
+	e.fake.Advance(time.Hour)
+	d, _ = e.fake.Lookup(id)
+	assert.Equal(t, "expired", string(d.Invitation.Status))
+	// An expired invitation no longer blocks a new one.
+	e.create("a@example.com")
+}
+
+func listIDs(r reply) []string {
+	var items []any
+	switch b := r.body.(type) {
+	case []any:
+		items = b
+	case map[string]any:
+		items, _ = b["data"].([]any)
+	}
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, it.(map[string]any)["email_address"].(string))
+	}
+	return ids
+}
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	addrs := []string{"carol@example.com", "alice@example.com", "bob@other.test", "dave@example.com"}
+	ids := map[string]string{}
+	for i, a := range addrs {
+		ids[a] = e.create(a, fmt.Sprintf(`,"expires_in_days":%d`, 10-i))["id"].(string)
+		e.fake.Advance(time.Second)
+	}
+	require.NoError(t, e.fake.Accept(ids["alice@example.com"]))
+	e.call("POST", "/v1/invitations/"+ids["dave@example.com"]+"/revoke", "")
+
+	cases := []struct {
+		query string
+		want  []string
+	}{
+		{"", []string{"dave@example.com", "bob@other.test", "alice@example.com", "carol@example.com"}},
+		{"order_by=created_at", []string{"carol@example.com", "alice@example.com", "bob@other.test", "dave@example.com"}},
+		{"order_by=%2Bemail_address", []string{"alice@example.com", "bob@other.test", "carol@example.com", "dave@example.com"}},
+		{"order_by=-email_address", []string{"dave@example.com", "carol@example.com", "bob@other.test", "alice@example.com"}},
+		{"order_by=expires_at", []string{"dave@example.com", "bob@other.test", "alice@example.com", "carol@example.com"}},
+		{"status=pending", []string{"bob@other.test", "carol@example.com"}},
+		{"status=accepted&status=revoked", []string{"dave@example.com", "alice@example.com"}},
+		{"query=OTHER", []string{"bob@other.test"}},
+		{"query=" + ids["carol@example.com"], []string{"carol@example.com"}},
+		{"limit=2", []string{"dave@example.com", "bob@other.test"}},
+		{"limit=2&offset=3", []string{"carol@example.com"}},
+		{"offset=10", nil},
+	}
+	for _, tc := range cases {
+		bare := e.call("GET", "/v1/invitations?"+tc.query, "")
+		require.Equal(t, 200, bare.status, tc.query)
+		_, isArray := bare.body.([]any)
+		assert.True(t, isArray, "without paginated the answer is an array")
+		assert.Equal(t, tc.want, listIDs(bare), tc.query)
+
+		paged := e.call("GET", "/v1/invitations?paginated=true&"+tc.query, "")
+		require.Equal(t, 200, paged.status, tc.query)
+		assert.Equal(t, tc.want, listIDs(paged), tc.query)
+		assert.Contains(t, paged.object(), "total_count")
+	}
+	total := e.call("GET", "/v1/invitations?paginated=true&limit=1&status=pending", "")
+	assert.Equal(t, float64(2), total.object()["total_count"])
+	assert.Len(t, listIDs(total), 1)
+}
+
+func TestListDefaultsToTenNewestFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for i := range 12 {
+		e.create(fmt.Sprintf("p%02d@example.com", i)) // same clock tick: order falls back to creation order
+	}
+	r := e.call("GET", "/v1/invitations?paginated=true", "")
+	got := listIDs(r)
+	require.Len(t, got, 10)
+	assert.Equal(t, "p11@example.com", got[0])
+	assert.Equal(t, float64(12), r.object()["total_count"])
+}
+
+func TestListRejectsBadParams(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	cases := map[string]string{
+		"limit=0":              "form_param_value_invalid:limit",
+		"limit=501":            "form_param_value_invalid:limit",
+		"limit=ten":            "form_param_format_invalid:limit",
+		"offset=-1":            "form_param_value_invalid:offset",
+		"offset=x":             "form_param_format_invalid:offset",
+		"status=gone":          "form_param_value_invalid:status",
+		"order_by=updated_at":  "form_param_value_invalid:order_by",
+		"order_by=created_at+": "form_param_value_invalid:order_by",
+		"paginated=maybe":      "form_param_format_invalid:paginated",
+	}
+	for q, code := range cases {
+		r := e.call("GET", "/v1/invitations?"+q, "")
+		assert.Equal(t, 422, r.status, q)
+		assert.Equal(t, []string{code}, r.errorCodes(), q)
+	}
+}
+
+func TestAPIVersionHeader(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	assert.Equal(t, 200, e.call("GET", "/v1/invitations", "", "Clerk-API-Version", "2025-04-10").status)
+	r := e.call("GET", "/v1/invitations", "", "Clerk-API-Version", "latest")
+	assert.Equal(t, []string{"api_version_invalid"}, r.errorCodes())
+	r = e.call("GET", "/v1/invitations?__clerk_api_version=2025-04-10", "", "Clerk-API-Version", "2025-04-10")
+	assert.Equal(t, 400, r.status)
+	assert.Equal(t, []string{"api_version_invalid"}, r.errorCodes())
+}
+
+func TestRateLimits(t *testing.T) {
+	t.Parallel()
+	limits := fakeclerk.RateLimits{CreatePerHour: 2, Overall: 5, OverallWindow: 10 * time.Second}
+	e := newEnv(t, func(o *fakeclerk.Options) { o.RateLimits = &limits })
+	e.create("a@example.com")
+	e.fake.Advance(10 * time.Minute)
+	e.create("b@example.com")
+	r := e.call("POST", "/v1/invitations", `{"email_address":"c@example.com"}`)
+	assert.Equal(t, 429, r.status)
+	assert.Equal(t, []string{"too_many_requests"}, r.errorCodes())
+	assert.Equal(t, "3000", r.header.Get("Retry-After"), "the hour window opened with the first create, 50 minutes remain")
+	assert.Equal(t, 2, e.fake.Len())
+
+	// Lists count against the overall budget only: 5 per 10 s. The window restarted with the
+	// second create; the refused create did not count.
+	for range 4 {
+		assert.Equal(t, 200, e.call("GET", "/v1/invitations", "").status)
+	}
+	r = e.call("GET", "/v1/invitations", "")
+	assert.Equal(t, 429, r.status)
+	assert.Equal(t, "10", r.header.Get("Retry-After"))
+
+	e.fake.Advance(50 * time.Minute)
+	e.create("c@example.com")
+}
+
+func TestClerkRateLimitsPreset(t *testing.T) {
+	t.Parallel()
+	l := fakeclerk.ClerkRateLimits(100)
+	assert.Equal(t, fakeclerk.RateLimits{CreatePerHour: 100, BulkPerHour: 25, Overall: 100, OverallWindow: 10 * time.Second}, l)
+}
+
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.fake.InjectFault(fakeclerk.OpCreate, 2, fakeclerk.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<h1>down</h1>"})
+	for range 2 {
+		r := e.call("POST", "/v1/invitations", `{"email_address":"a@example.com"}`)
+		assert.Equal(t, 503, r.status)
+		assert.Equal(t, "<h1>down</h1>", r.raw)
+	}
+	assert.Equal(t, 0, e.fake.Len(), "a faulted call is not carried out")
+	e.create("a@example.com")
+
+	// Faults are per operation.
+	e.fake.InjectFault(fakeclerk.OpRevoke, 1, fakeclerk.Fault{Drop: true})
+	assert.Equal(t, 200, e.call("GET", "/v1/invitations", "").status)
+	req, _ := http.NewRequest("POST", e.url+"/v1/invitations/inv_x/revoke", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	_, err := http.DefaultClient.Do(req)
+	assert.Error(t, err, "a dropped connection is a transport error")
+
+	e.fake.InjectFault(fakeclerk.OpList, 1, fakeclerk.Fault{Delay: 30 * time.Millisecond})
+	began := time.Now()
+	assert.Equal(t, 200, e.call("GET", "/v1/invitations", "").status, "a delay alone answers normally")
+	assert.GreaterOrEqual(t, time.Since(began), 30*time.Millisecond)
+}
+
+func TestUnknownRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.call("GET", "/v1/users", "")
+	assert.Equal(t, 404, r.status)
+	assert.Equal(t, []string{"resource_not_found"}, r.errorCodes())
+}
+
+func TestConcurrentCreatesOfOneAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var wg sync.WaitGroup
+	statuses := make(chan int, 20)
+	for range 20 {
+		wg.Go(func() {
+			req, _ := http.NewRequest("POST", e.url+"/v1/invitations", strings.NewReader(`{"email_address":"race@example.com"}`))
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				statuses <- resp.StatusCode
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for s := range statuses {
+		counts[s]++
+	}
+	assert.Equal(t, map[int]int{200: 1, 400: 19}, counts, "exactly one pending invitation per address")
+	assert.Equal(t, 1, e.fake.Len())
+}

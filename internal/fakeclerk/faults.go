@@ -1,0 +1,158 @@
+package fakeclerk
+
+import (
+	"net/http"
+	"time"
+)
+
+// Fault is what the server does instead of (or before) answering a call normally.
+type Fault struct {
+	// Delay holds the answer back this long (or until the client gives up).
+	Delay time.Duration
+	// Status, when not 0, is sent instead of the real answer, with Header and Body.
+	Status int
+	Header http.Header
+	Body   string
+	// Drop closes the connection without answering (after Delay). The call is not carried out.
+	Drop bool
+}
+
+// InjectFault makes the next n calls to op meet f, after any faults injected before.
+// A fault with only a Delay lets the call proceed normally afterwards.
+func (s *Server) InjectFault(op Operation, n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults[op] = append(s.faults[op], f)
+	}
+}
+
+func (s *Server) nextFault(op Operation) (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.faults[op]
+	if len(q) == 0 {
+		return Fault{}, false
+	}
+	s.faults[op] = q[1:]
+	return q[0], true
+}
+
+// applyFault carries out f and reports whether the request was answered (or dropped) by it.
+func applyFault(w http.ResponseWriter, r *http.Request, f Fault) (handled bool) {
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return true
+		}
+	}
+	if f.Drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return true
+			}
+		}
+		// No hijacking possible (HTTP/2): abort the response, which resets the stream.
+		panic(http.ErrAbortHandler)
+	}
+	if f.Status == 0 {
+		return false
+	}
+	for k, v := range f.Header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Clerk-Trace-Id", traceID())
+	w.WriteHeader(f.Status)
+	_, _ = w.Write([]byte(f.Body))
+	return true
+}
+
+// RateLimits are request budgets per fixed window, counted on the server's clock. A zero
+// field disables that budget.
+type RateLimits struct {
+	CreatePerHour int // POST /invitations
+	BulkPerHour   int // POST /invitations/bulk
+	Overall       int // every call, per OverallWindow
+	OverallWindow time.Duration
+}
+
+// ClerkRateLimits returns Clerk's documented budgets: 100 creates and 25 bulk creates per hour,
+// and overall calls per 10 seconds (1000 for production instances, 100 for development).
+func ClerkRateLimits(overall int) RateLimits {
+	return RateLimits{CreatePerHour: 100, BulkPerHour: 25, Overall: overall, OverallWindow: 10 * time.Second}
+}
+
+type window struct {
+	start time.Time
+	count int
+}
+
+type limiter struct {
+	limits  RateLimits
+	windows map[string]*window
+}
+
+func newLimiter(l RateLimits) *limiter {
+	if l.OverallWindow <= 0 {
+		l.OverallWindow = 10 * time.Second
+	}
+	return &limiter{limits: l, windows: map[string]*window{}}
+}
+
+// take spends one call of op at now; when a budget is exhausted it returns how long until
+// its window ends.
+func (l *limiter) take(op Operation, now time.Time) (wait time.Duration, ok bool) {
+	type budget struct {
+		key    string
+		limit  int
+		length time.Duration
+	}
+	budgets := []budget{{"overall", l.limits.Overall, l.limits.OverallWindow}}
+	switch op {
+	case OpCreate:
+		budgets = append(budgets, budget{"create", l.limits.CreatePerHour, time.Hour})
+	case OpBulk:
+		budgets = append(budgets, budget{"bulk", l.limits.BulkPerHour, time.Hour})
+	}
+	// Check every budget before spending any, so a refused call costs nothing.
+	for _, b := range budgets {
+		if b.limit <= 0 {
+			continue
+		}
+		w := l.windows[b.key]
+		if w == nil || !now.Before(w.start.Add(b.length)) {
+			w = &window{start: now}
+			l.windows[b.key] = w
+		}
+		if w.count >= b.limit {
+			return w.start.Add(b.length).Sub(now), false
+		}
+	}
+	for _, b := range budgets {
+		if b.limit > 0 {
+			l.windows[b.key].count++
+		}
+	}
+	return 0, true
+}
+
+func (s *Server) rateLimited(op Operation) *apiError {
+	if s.limits == nil {
+		return nil
+	}
+	s.mu.Lock()
+	wait, ok := s.limits.take(op, s.nowLocked())
+	s.mu.Unlock()
+	if ok {
+		return nil
+	}
+	secs := int((wait + time.Second - 1) / time.Second)
+	e := newError(http.StatusTooManyRequests, "too_many_requests", "Too many requests",
+		"Too many requests, retry later.", nil)
+	e.retryAfter = max(secs, 1)
+	return e
+}

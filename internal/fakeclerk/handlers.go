@@ -1,0 +1,394 @@
+package fakeclerk
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/generated"
+)
+
+// routes builds the handler chain: faults, then Options.Inner (if any) around auth, API version,
+// rate limits, body checks and the generated strict server.
+func (s *Server) routes(inner func(http.Handler) http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	strict := generated.NewStrictHandlerWithOptions(api{s}, nil, generated.StrictHTTPServerOptions{
+		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			errBodyInvalid("The request body could not be decoded.").write(w)
+		},
+		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
+			newError(http.StatusInternalServerError, "internal_clerk_error", "Oops, something went wrong", "The server failed to answer.", nil).write(w)
+		},
+	})
+	generated.HandlerWithOptions(strict, generated.StdHTTPServerOptions{
+		BaseURL:          "/v1",
+		BaseRouter:       mux,
+		ErrorHandlerFunc: queryParamError,
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { errNotFound().write(w) })
+
+	var h http.Handler = s.checks(mux)
+	if inner != nil {
+		h = inner(h)
+	}
+	return s.withFaults(h)
+}
+
+// operationOf says which endpoint r is for.
+func operationOf(r *http.Request) (Operation, bool) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/invitations")
+	if !ok {
+		return "", false
+	}
+	switch {
+	case rest == "" && r.Method == http.MethodPost:
+		return OpCreate, true
+	case rest == "" && r.Method == http.MethodGet:
+		return OpList, true
+	case rest == "/bulk" && r.Method == http.MethodPost:
+		return OpBulk, true
+	case strings.HasSuffix(rest, "/revoke") && r.Method == http.MethodPost && strings.Count(rest, "/") == 2:
+		return OpRevoke, true
+	}
+	return "", false
+}
+
+func (s *Server) withFaults(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if op, ok := operationOf(r); ok {
+			if f, has := s.nextFault(op); has && applyFault(w, r, f) {
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var apiVersionPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// checks answers what Clerk refuses before looking at the operation itself.
+func (s *Server) checks(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Clerk-Trace-Id", traceID())
+		if e := s.authorized(r); e != nil {
+			e.write(w)
+			return
+		}
+		header, query := r.Header.Get("Clerk-API-Version"), r.URL.Query().Get("__clerk_api_version")
+		if header != "" && query != "" || header != "" && !apiVersionPattern.MatchString(header) || query != "" && !apiVersionPattern.MatchString(query) {
+			newError(http.StatusBadRequest, "api_version_invalid", "invalid API version",
+				"The API version must be a date such as 2025-04-10, sent in the Clerk-API-Version header or the __clerk_api_version parameter, not both.", nil).write(w)
+			return
+		}
+		op, ok := operationOf(r)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if e := s.rateLimited(op); e != nil {
+			e.write(w)
+			return
+		}
+		if op == OpCreate || op == OpBulk {
+			raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+			if err != nil {
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					errBodyInvalid(fmt.Sprintf("The request body is larger than %d bytes.", s.maxBody)).write(w)
+				} else {
+					errBodyInvalid("The request body could not be read.").write(w)
+				}
+				return
+			}
+			if e := checkCreateBody(raw, op == OpBulk); e != nil {
+				e.write(w)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(raw))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// queryParamError answers a query parameter the generated wrapper could not parse.
+func queryParamError(w http.ResponseWriter, r *http.Request, err error) {
+	name := "query"
+	var format *generated.InvalidParamFormatError
+	var many *generated.TooManyValuesForParamError
+	switch {
+	case errors.As(err, &format):
+		name = format.ParamName
+	case errors.As(err, &many):
+		name = many.ParamName
+	}
+	errParams(errParam("form_param_format_invalid", name, name+" has an invalid format.")).write(w)
+}
+
+// api implements the generated strict server interface on the Server's state.
+type api struct{ s *Server }
+
+var _ generated.StrictServerInterface = api{}
+
+// clerkBody returns an error body and its trace id, for the typed responses.
+func clerkBody(entries ...generated.ClerkError) (generated.ClerkErrors, *string) {
+	trace := traceID()
+	return generated.ClerkErrors{Errors: entries, ClerkTraceID: &trace}, &trace
+}
+
+func duplicateEntry(addrs []string) generated.ClerkError {
+	return generated.ClerkError{
+		Code:        "duplicate_record",
+		Message:     "duplicate record",
+		LongMessage: fmt.Sprintf("There are already pending invitations for the following email addresses: %s", strings.Join(addrs, ", ")),
+		Meta:        map[string]any{"email_addresses": addrs},
+	}
+}
+
+func identifierEntry(addr string) generated.ClerkError {
+	return errParam("form_identifier_exists", "email_address", fmt.Sprintf("A user with the email address %s already exists.", addr))
+}
+
+// admitLocked decides whether items can be created now: it returns a 400 duplicate entry or a 422
+// identifier entry for the first problem, checking all items before any is created.
+func (s *Server) admitLocked(items []generated.CreateInvitationParams, bulk bool) (status int, entry *generated.ClerkError) {
+	pending := map[string]bool{}
+	for _, r := range s.records {
+		s.refreshLocked(r)
+		if r.inv.Status == generated.InvitationStatusPending {
+			pending[strings.ToLower(r.inv.EmailAddress)] = true
+		}
+	}
+	var dups []string
+	for _, it := range items {
+		addr := strings.ToLower(it.EmailAddress)
+		ignore := it.IgnoreExisting != nil && *it.IgnoreExisting
+		// A single create with ignore_existing may invite a registered address; bulk never may.
+		if s.users[addr] && (bulk || !ignore) {
+			e := identifierEntry(it.EmailAddress)
+			return http.StatusUnprocessableEntity, &e
+		}
+		if pending[addr] && !ignore {
+			dups = append(dups, it.EmailAddress)
+		}
+		pending[addr] = true
+	}
+	if len(dups) > 0 {
+		e := duplicateEntry(dups)
+		return http.StatusBadRequest, &e
+	}
+	return 0, nil
+}
+
+func (s *Server) createLocked(p generated.CreateInvitationParams) generated.Invitation {
+	now := s.nowLocked()
+	days := 30
+	if p.ExpiresInDays != nil {
+		days = *p.ExpiresInDays
+	}
+	expires := now.Add(time.Duration(days) * 24 * time.Hour).UnixMilli()
+	s.seq++
+	id := "inv_" + randomString(27)
+	revoked := false
+	url := s.acceptURL + "?ticket=" + randomString(40)
+	meta := p.PublicMetadata
+	if meta == nil {
+		meta = map[string]interface{}{}
+	}
+	r := &record{
+		inv: generated.Invitation{
+			Object:         generated.InvitationObjectInvitation,
+			ID:             id,
+			EmailAddress:   p.EmailAddress,
+			PublicMetadata: meta,
+			Revoked:        &revoked,
+			Status:         generated.InvitationStatusPending,
+			URL:            &url,
+			ExpiresAt:      &expires,
+			CreatedAt:      now.UnixMilli(),
+			UpdatedAt:      now.UnixMilli(),
+		},
+		seq:            s.seq,
+		notify:         p.Notify == nil || *p.Notify,
+		ignoreExisting: p.IgnoreExisting != nil && *p.IgnoreExisting,
+		templateSlug:   string(generated.InvitationTemplateSlugInvitation),
+	}
+	if p.TemplateSlug != nil {
+		r.templateSlug = string(*p.TemplateSlug)
+	}
+	if p.RedirectURL != nil {
+		r.redirectURL = *p.RedirectURL
+	}
+	s.records[id] = r
+	return r.inv
+}
+
+func (a api) CreateInvitation(_ context.Context, req generated.CreateInvitationRequestObject) (generated.CreateInvitationResponseObject, error) {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	status, entry := s.admitLocked([]generated.CreateInvitationParams{*req.Body}, false)
+	switch status {
+	case http.StatusBadRequest:
+		body, trace := clerkBody(*entry)
+		return generated.CreateInvitation400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse{Body: body, Headers: generated.BadRequestResponseHeaders{ClerkTraceID: trace}}}, nil
+	case http.StatusUnprocessableEntity:
+		body, trace := clerkBody(*entry)
+		return generated.CreateInvitation422JSONResponse{UnprocessableEntityJSONResponse: generated.UnprocessableEntityJSONResponse{Body: body, Headers: generated.UnprocessableEntityResponseHeaders{ClerkTraceID: trace}}}, nil
+	}
+	return generated.CreateInvitation200JSONResponse(s.createLocked(*req.Body)), nil
+}
+
+func (a api) CreateBulkInvitations(_ context.Context, req generated.CreateBulkInvitationsRequestObject) (generated.CreateBulkInvitationsResponseObject, error) {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	items := *req.Body
+	status, entry := s.admitLocked(items, true)
+	switch status {
+	case http.StatusBadRequest:
+		body, trace := clerkBody(*entry)
+		return generated.CreateBulkInvitations400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse{Body: body, Headers: generated.BadRequestResponseHeaders{ClerkTraceID: trace}}}, nil
+	case http.StatusUnprocessableEntity:
+		body, trace := clerkBody(*entry)
+		return generated.CreateBulkInvitations422JSONResponse{UnprocessableEntityJSONResponse: generated.UnprocessableEntityJSONResponse{Body: body, Headers: generated.UnprocessableEntityResponseHeaders{ClerkTraceID: trace}}}, nil
+	}
+	out := make(generated.CreateBulkInvitations200JSONResponse, len(items))
+	for i, it := range items {
+		out[i] = s.createLocked(it)
+	}
+	return out, nil
+}
+
+func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationRequestObject) (generated.RevokeInvitationResponseObject, error) {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[req.InvitationID]
+	if !ok {
+		body, trace := clerkBody(errNotFound().errors...)
+		return generated.RevokeInvitation404JSONResponse{NotFoundJSONResponse: generated.NotFoundJSONResponse{Body: body, Headers: generated.NotFoundResponseHeaders{ClerkTraceID: trace}}}, nil
+	}
+	s.refreshLocked(r)
+	var refusal *generated.ClerkError
+	switch r.inv.Status {
+	case generated.InvitationStatusRevoked:
+		refusal = &generated.ClerkError{Code: "invitation_already_revoked", Message: "invitation already revoked", LongMessage: "This invitation has already been revoked."}
+	case generated.InvitationStatusAccepted:
+		refusal = &generated.ClerkError{Code: "invitation_already_accepted", Message: "invitation already accepted", LongMessage: "This invitation has already been accepted and cannot be revoked."}
+	case generated.InvitationStatusExpired:
+		refusal = &generated.ClerkError{Code: "invitation_already_expired", Message: "invitation expired", LongMessage: "This invitation has expired and cannot be revoked."}
+	}
+	if refusal != nil {
+		body, trace := clerkBody(*refusal)
+		return generated.RevokeInvitation400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse{Body: body, Headers: generated.BadRequestResponseHeaders{ClerkTraceID: trace}}}, nil
+	}
+	revoked := true
+	r.inv.Revoked = &revoked
+	r.inv.Status = generated.InvitationStatusRevoked
+	r.inv.UpdatedAt = s.nowLocked().UnixMilli()
+	return generated.RevokeInvitation200JSONResponse(r.inv), nil
+}
+
+var orderByPattern = regexp.MustCompile(`^([+-]?)(created_at|email_address|expires_at)$`)
+
+func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsRequestObject) (generated.ListInvitationsResponseObject, error) {
+	p := req.Params
+	invalid := func(name, long string) (generated.ListInvitationsResponseObject, error) {
+		body, trace := clerkBody(errParam("form_param_value_invalid", name, long))
+		return generated.ListInvitations422JSONResponse{UnprocessableEntityJSONResponse: generated.UnprocessableEntityJSONResponse{Body: body, Headers: generated.UnprocessableEntityResponseHeaders{ClerkTraceID: trace}}}, nil
+	}
+	for _, st := range p.Status {
+		if !st.Valid() {
+			return invalid("status", "status must be one of pending, accepted, revoked, expired.")
+		}
+	}
+	order := "-created_at"
+	if p.OrderBy != nil {
+		order = *p.OrderBy
+	}
+	m := orderByPattern.FindStringSubmatch(order)
+	if m == nil {
+		return invalid("order_by", "order_by must be created_at, email_address or expires_at, optionally prefixed with + or -.")
+	}
+	limit, offset := 10, 0
+	if p.Limit != nil {
+		limit = *p.Limit
+	}
+	if p.Offset != nil {
+		offset = *p.Offset
+	}
+	if limit < 1 || limit > 500 {
+		return invalid("limit", "limit must be between 1 and 500.")
+	}
+	if offset < 0 {
+		return invalid("offset", "offset must be 0 or greater.")
+	}
+
+	s := a.s
+	s.mu.Lock()
+	matched := make([]*record, 0, len(s.records))
+	query := ""
+	if p.Query != nil {
+		query = strings.ToLower(*p.Query)
+	}
+	for _, r := range s.records {
+		s.refreshLocked(r)
+		if len(p.Status) > 0 && !slices.Contains(p.Status, r.inv.Status) {
+			continue
+		}
+		if query != "" && !strings.Contains(strings.ToLower(r.inv.EmailAddress), query) && !strings.Contains(strings.ToLower(r.inv.ID), query) {
+			continue
+		}
+		matched = append(matched, r)
+	}
+	desc, field := m[1] == "-", m[2]
+	slices.SortFunc(matched, func(x, y *record) int {
+		var c int
+		switch field {
+		case "created_at":
+			c = cmp.Compare(x.inv.CreatedAt, y.inv.CreatedAt)
+		case "email_address":
+			c = cmp.Compare(strings.ToLower(x.inv.EmailAddress), strings.ToLower(y.inv.EmailAddress))
+		case "expires_at":
+			c = cmp.Compare(expiry(x), expiry(y))
+		}
+		if c == 0 {
+			c = cmp.Compare(x.seq, y.seq)
+		}
+		if desc {
+			return -c
+		}
+		return c
+	})
+	total := len(matched)
+	page := make([]generated.Invitation, 0, limit)
+	for i := offset; i < total && len(page) < limit; i++ {
+		page = append(page, matched[i].inv)
+	}
+	s.mu.Unlock()
+
+	var out generated.ListInvitations200JSONResponse
+	var err error
+	if p.Paginated != nil && *p.Paginated {
+		err = (*generated.InvitationListResponse)(&out).FromInvitationPage(generated.InvitationPage{Data: page, TotalCount: int64(total)})
+	} else {
+		err = (*generated.InvitationListResponse)(&out).FromInvitationList(page)
+	}
+	return out, err
+}
+
+// expiry sorts invitations without an expiry after all others.
+func expiry(r *record) int64 {
+	if r.inv.ExpiresAt == nil {
+		return 1<<63 - 1
+	}
+	return *r.inv.ExpiresAt
+}

@@ -1,0 +1,140 @@
+package fakeclerk
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/clerk-invitations/clerk-invitations-go/generated"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/email"
+)
+
+// maxBulkItems is Clerk's limit on one bulk call.
+const maxBulkItems = 10
+
+// createFields are the fields of a create object, in the order their errors are reported.
+var createFields = []string{"email_address", "public_metadata", "redirect_url", "notify", "ignore_existing", "expires_in_days", "template_slug"}
+
+// checkCreateBody checks a create (bulk=false) or bulk create body the way Clerk does, before
+// anything is decoded or stored: malformed JSON is a 400 request_body_invalid, a bad field a 422
+// naming it, more than ten bulk items a 400 bulk_size_exceeded. Every item is checked, so a bulk
+// call with one bad item creates nothing.
+func checkCreateBody(raw []byte, bulk bool) *apiError {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return errBodyInvalid("The request body is empty; send a JSON " + map[bool]string{false: "object", true: "array"}[bulk] + ".")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return errBodyInvalid("The request body is not valid JSON.")
+	}
+	if !bulk {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return errBodyInvalid("The request body must be a JSON object.")
+		}
+		if entries := checkCreateObject(obj, -1); len(entries) > 0 {
+			return errParams(entries...)
+		}
+		return nil
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return errBodyInvalid("The request body must be a JSON array of invitations.")
+	}
+	if len(items) == 0 {
+		return errParams(errParam("form_param_missing", "invitations", "At least one invitation is required."))
+	}
+	if len(items) > maxBulkItems {
+		return newError(http.StatusBadRequest, "bulk_size_exceeded", "bulk size exceeded",
+			fmt.Sprintf("At most %d invitations can be created in one call; got %d.", maxBulkItems, len(items)), nil)
+	}
+	var entries []generated.ClerkError
+	for i, item := range items {
+		obj, ok := item.(map[string]any)
+		if !ok {
+			return errBodyInvalid(fmt.Sprintf("Item %d of the request body is not a JSON object.", i))
+		}
+		entries = append(entries, checkCreateObject(obj, i)...)
+	}
+	if len(entries) > 0 {
+		return errParams(entries...)
+	}
+	return nil
+}
+
+// checkCreateObject returns one 422 entry per bad field of a create object; index >= 0 marks a
+// bulk item and is added to each entry's meta.
+func checkCreateObject(obj map[string]any, index int) []generated.ClerkError {
+	var out []generated.ClerkError
+	add := func(code, name, long string) {
+		e := errParam(code, name, long)
+		if index >= 0 {
+			e.Meta["index"] = index
+		}
+		out = append(out, e)
+	}
+	var unknown []string
+	for k := range obj {
+		if !slices.Contains(createFields, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		add("form_param_unknown", k, k+" is not a valid parameter for this request.")
+	}
+
+	switch addr, present := obj["email_address"]; {
+	case !present || addr == nil || addr == "":
+		add("form_param_missing", "email_address", "email_address must be included.")
+	default:
+		s, ok := addr.(string)
+		if !ok {
+			add("form_param_format_invalid", "email_address", "email_address must be a string.")
+		} else if err := email.Check(s); err != nil {
+			add("form_param_format_invalid", "email_address", "email_address must be a valid email address.")
+		}
+	}
+	if v, ok := obj["public_metadata"]; ok && v != nil {
+		if _, isObj := v.(map[string]any); !isObj {
+			add("form_param_format_invalid", "public_metadata", "public_metadata must be a JSON object.")
+		}
+	}
+	if v, ok := obj["redirect_url"]; ok && v != nil {
+		if _, isStr := v.(string); !isStr {
+			add("form_param_format_invalid", "redirect_url", "redirect_url must be a string.")
+		}
+	}
+	for _, name := range []string{"notify", "ignore_existing"} {
+		if v, ok := obj[name]; ok && v != nil {
+			if _, isBool := v.(bool); !isBool {
+				add("form_param_format_invalid", name, name+" must be true or false.")
+			}
+		}
+	}
+	if v, ok := obj["expires_in_days"]; ok && v != nil {
+		n, isNum := v.(json.Number)
+		days, err := n.Int64()
+		switch {
+		case !isNum || err != nil:
+			add("form_param_format_invalid", "expires_in_days", "expires_in_days must be a whole number.")
+		case days < 1 || days > 365:
+			add("form_param_value_invalid", "expires_in_days", "expires_in_days must be between 1 and 365.")
+		}
+	}
+	if v, ok := obj["template_slug"]; ok && v != nil {
+		s, isStr := v.(string)
+		switch {
+		case !isStr:
+			add("form_param_format_invalid", "template_slug", "template_slug must be a string.")
+		case !generated.InvitationTemplateSlug(s).Valid():
+			add("form_param_value_invalid", "template_slug", "template_slug must be one of invitation, waitlist_invitation.")
+		}
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+// Package invitationstest starts an in-memory Clerk for tests of code that uses package
+// invitations, in the spirit of net/http/httptest.
+//
+//	srv := invitationstest.NewServer(t)
+//	inv, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "ada@example.com"})
+//	srv.Accept(inv.ID) // the person signs up
+//
+// The server keeps its state in memory and behaves like Clerk's invitation endpoints: bearer
+// auth, duplicate detection, the revoke rules, list filters, ordering and paging, 422 answers
+// naming the bad parameter, and optional rate limits. Helpers move its world along (accept or
+// expire an invitation, register a user, advance the clock) and inject faults. Every answer it
+// makes is checked against the project's openapi.yaml; a mismatch fails the test.
+package invitationstest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
+	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+)
+
+// Operation names an endpoint, for FailNext.
+type Operation = fakeclerk.Operation
+
+// The endpoints.
+const (
+	OpCreate = fakeclerk.OpCreate // POST /invitations
+	OpList   = fakeclerk.OpList   // GET /invitations
+	OpBulk   = fakeclerk.OpBulk   // POST /invitations/bulk
+	OpRevoke = fakeclerk.OpRevoke // POST /invitations/{id}/revoke
+)
+
+// Fault is what the server does instead of answering normally: a status with header and body, a
+// delay, or a dropped connection. A Fault with only a Delay answers normally afterwards.
+type Fault = fakeclerk.Fault
+
+// RateLimits are request budgets per fixed window on the server's clock; see ClerkRateLimits.
+type RateLimits = fakeclerk.RateLimits
+
+// ClerkRateLimits returns Clerk's documented budgets: 100 creates and 25 bulk creates an hour,
+// and overall calls per 10 seconds (100 for development instances, 1000 for production).
+func ClerkRateLimits(overall int) RateLimits { return fakeclerk.ClerkRateLimits(overall) }
+
+// Option configures NewServer.
+type Option func(*fakeclerk.Options)
+
+// WithRateLimits makes the server answer 429 with Retry-After once a budget is spent.
+// Without it there are no limits.
+func WithRateLimits(l RateLimits) Option {
+	return func(o *fakeclerk.Options) { o.RateLimits = &l }
+}
+
+// WithClock starts the server's clock at start and stops it there: time then moves only with
+// Advance, which makes timestamps in tests predictable. Without it the clock follows real time.
+func WithClock(start time.Time) Option {
+	return func(o *fakeclerk.Options) { o.Start = start }
+}
+
+// WithSecretKey makes the server accept key instead of a random one.
+func WithSecretKey(key string) Option {
+	return func(o *fakeclerk.Options) { o.SecretKey = key }
+}
+
+// Server is a running in-memory Clerk. It is closed when the test ends.
+type Server struct {
+	URL       string              // base URL, ending in /v1
+	SecretKey string              // the key it accepts
+	Client    *invitations.Client // a client for it, authenticated with SecretKey
+	fake      *fakeclerk.Server
+}
+
+// NewServer starts a server on loopback for the duration of t.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	validator, err := specvalidate.New("/v1", specvalidate.Strict)
+	if err != nil {
+		t.Fatalf("invitationstest: %v", err)
+	}
+	o := fakeclerk.Options{
+		Inner: func(h http.Handler) http.Handler {
+			return validator.Middleware(h, func(f specvalidate.Finding) {
+				// Bad requests are the caller's to send; the server's answers are ours to get right.
+				if f.Kind == specvalidate.ResponseViolation {
+					t.Errorf("invitationstest: the server broke openapi.yaml: %s", f)
+				}
+			})
+		},
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	fake := fakeclerk.New(o)
+	hs := httptest.NewServer(fake.Handler())
+	t.Cleanup(hs.Close)
+	s := &Server{URL: hs.URL + "/v1", SecretKey: fake.SecretKey(), fake: fake}
+	s.Client, err = invitations.New(s.SecretKey, invitations.WithBaseURL(s.URL), invitations.WithHTTPClient(hs.Client()))
+	if err != nil {
+		t.Fatalf("invitationstest: %v", err)
+	}
+	return s
+}
+
+// Accept marks a pending invitation accepted, as if the person signed up through its link, and
+// registers the address as a user. It fails for an unknown id or an invitation not pending.
+func (s *Server) Accept(id string) error { return s.fake.Accept(id) }
+
+// Expire makes a pending invitation expire now.
+func (s *Server) Expire(id string) error { return s.fake.Expire(id) }
+
+// RegisterUser records that addr belongs to an existing user; invitations to it are refused
+// with a 422 (ErrInvalidRequest).
+func (s *Server) RegisterUser(addr string) { s.fake.RegisterUser(addr) }
+
+// Advance moves the server's clock forward: pending invitations past their expiry become
+// expired and rate-limit windows pass.
+func (s *Server) Advance(d time.Duration) { s.fake.Advance(d) }
+
+// Now returns the server's current time.
+func (s *Server) Now() time.Time { return s.fake.Now() }
+
+// FailNext makes the next n calls to op meet f instead of the normal answer.
+func (s *Server) FailNext(op Operation, n int, f Fault) { s.fake.InjectFault(op, n, f) }
+
+// Len returns how many invitations the server holds, in any status.
+func (s *Server) Len() int { return s.fake.Len() }
+
+// Details is what the server knows of an invitation beyond what the API returns.
+type Details struct {
+	Status         invitations.Status
+	EmailAddress   string
+	Notified       bool // an email would have been sent (notify was not false)
+	TemplateSlug   invitations.TemplateSlug
+	RedirectURL    string
+	IgnoreExisting bool
+	PublicMetadata map[string]any
+}
+
+// Lookup returns what the server holds for the invitation id.
+func (s *Server) Lookup(id string) (Details, bool) {
+	d, ok := s.fake.Lookup(id)
+	if !ok {
+		return Details{}, false
+	}
+	return Details{
+		Status:         invitations.Status(d.Invitation.Status),
+		EmailAddress:   d.Invitation.EmailAddress,
+		Notified:       d.Notify,
+		TemplateSlug:   invitations.TemplateSlug(d.TemplateSlug),
+		RedirectURL:    d.RedirectURL,
+		IgnoreExisting: d.IgnoreExisting,
+		PublicMetadata: d.Invitation.PublicMetadata,
+	}, true
+}
