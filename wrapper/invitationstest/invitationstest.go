@@ -13,8 +13,11 @@
 package invitationstest
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,27 +68,50 @@ func WithSecretKey(key string) Option {
 	return func(o *fakeclerk.Options) { o.SecretKey = key }
 }
 
-// Server is a running in-memory Clerk. It is closed when the test ends.
+// Server is a running in-memory Clerk.
 type Server struct {
 	URL       string              // base URL, ending in /v1
 	SecretKey string              // the key it accepts
 	Client    *invitations.Client // a client for it, authenticated with SecretKey
 	fake      *fakeclerk.Server
+	http      *httptest.Server
+
+	mu         sync.Mutex
+	violations []string
 }
 
-// NewServer starts a server on loopback for the duration of t.
+// NewServer starts a server on loopback that is closed when t ends. An answer of the server
+// that breaks openapi.yaml fails t.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	validator, err := specvalidate.New("/v1", specvalidate.Strict)
+	s, err := Start(opts...)
 	if err != nil {
 		t.Fatalf("invitationstest: %v", err)
 	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// Start starts a server on loopback outside a test (in an example or a main function, say).
+// Close it when done.
+func Start(opts ...Option) (*Server, error) {
+	validator, err := specvalidate.New("/v1", specvalidate.Strict)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{}
 	o := fakeclerk.Options{
 		Inner: func(h http.Handler) http.Handler {
 			return validator.Middleware(h, func(f specvalidate.Finding) {
 				// Bad requests are the caller's to send; the server's answers are ours to get right.
 				if f.Kind == specvalidate.ResponseViolation {
-					t.Errorf("invitationstest: the server broke openapi.yaml: %s", f)
+					s.mu.Lock()
+					s.violations = append(s.violations, f.String())
+					s.mu.Unlock()
 				}
 			})
 		},
@@ -93,15 +119,27 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	fake := fakeclerk.New(o)
-	hs := httptest.NewServer(fake.Handler())
-	t.Cleanup(hs.Close)
-	s := &Server{URL: hs.URL + "/v1", SecretKey: fake.SecretKey(), fake: fake}
-	s.Client, err = invitations.New(s.SecretKey, invitations.WithBaseURL(s.URL), invitations.WithHTTPClient(hs.Client()))
+	s.fake = fakeclerk.New(o)
+	s.http = httptest.NewServer(s.fake.Handler())
+	s.URL, s.SecretKey = s.http.URL+"/v1", s.fake.SecretKey()
+	s.Client, err = invitations.New(s.SecretKey, invitations.WithBaseURL(s.URL), invitations.WithHTTPClient(s.http.Client()))
 	if err != nil {
-		t.Fatalf("invitationstest: %v", err)
+		s.http.Close()
+		return nil, err
 	}
-	return s
+	return s, nil
+}
+
+// Close stops the server. It returns an error listing any answer the server made that broke
+// openapi.yaml (a bug in this package, never in the caller's code).
+func (s *Server) Close() error {
+	s.http.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.violations) > 0 {
+		return fmt.Errorf("invitationstest: the server broke openapi.yaml: %s", strings.Join(s.violations, "; "))
+	}
+	return nil
 }
 
 // Accept marks a pending invitation accepted, as if the person signed up through its link, and

@@ -1,0 +1,160 @@
+package invitationstest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitationstest"
+)
+
+// inviteTeam is the kind of code a user tests: invite addresses, skipping ones already invited.
+func inviteTeam(ctx context.Context, c *invitations.Client, addrs []string) (int, error) {
+	n := 0
+	for _, a := range addrs {
+		_, err := c.Create(ctx, invitations.CreateParams{EmailAddress: a, Notify: invitations.Ptr(false)})
+		switch {
+		case errors.Is(err, invitations.ErrDuplicate):
+		case err != nil:
+			return n, err
+		default:
+			n++
+		}
+	}
+	return n, nil
+}
+
+func TestAUserFlowInAFewLines(t *testing.T) {
+	srv := invitationstest.NewServer(t)
+	n, err := inviteTeam(t.Context(), srv.Client, []string{"a@example.com", "b@example.com", "a@example.com"})
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	page, err := srv.Client.List(t.Context(), invitations.ListParams{Statuses: []invitations.Status{invitations.StatusPending}})
+	require.NoError(t, err)
+	assert.Equal(t, 2, page.TotalCount)
+}
+
+func TestHelpersMoveTheWorld(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	srv := invitationstest.NewServer(t, invitationstest.WithClock(start))
+	ctx := t.Context()
+	c := srv.Client
+
+	a, err := c.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com", ExpiresInDays: 2, Notify: invitations.Ptr(false), TemplateSlug: invitations.TemplateWaitlistInvitation})
+	require.NoError(t, err)
+	assert.Equal(t, start, a.CreatedAt)
+	assert.Equal(t, start.Add(48*time.Hour), a.ExpiresAt)
+	d, ok := srv.Lookup(a.ID)
+	require.True(t, ok)
+	assert.False(t, d.Notified, "notify:false reached the server")
+	assert.Equal(t, invitations.TemplateWaitlistInvitation, d.TemplateSlug)
+
+	b, err := c.Create(ctx, invitations.CreateParams{EmailAddress: "b@example.com"})
+	require.NoError(t, err)
+	require.NoError(t, srv.Accept(b.ID))
+	_, err = c.Revoke(ctx, b.ID)
+	assert.ErrorIs(t, err, invitations.ErrAlreadyAccepted)
+	_, err = c.Create(ctx, invitations.CreateParams{EmailAddress: "b@example.com"})
+	assert.ErrorIs(t, err, invitations.ErrInvalidRequest, "an accepted address belongs to a user")
+
+	srv.Advance(49 * time.Hour)
+	assert.Equal(t, start.Add(49*time.Hour), srv.Now())
+	page, err := c.List(ctx, invitations.ListParams{Statuses: []invitations.Status{invitations.StatusExpired}})
+	require.NoError(t, err)
+	require.Len(t, page.Invitations, 1)
+	assert.Equal(t, a.ID, page.Invitations[0].ID)
+
+	srv.RegisterUser("user@example.com")
+	_, err = c.BulkCreate(ctx, []invitations.CreateParams{{EmailAddress: "c@example.com"}, {EmailAddress: "user@example.com"}})
+	assert.ErrorIs(t, err, invitations.ErrInvalidRequest)
+	assert.Equal(t, 2, srv.Len(), "the bulk call created nothing")
+
+	cInv, err := c.Create(ctx, invitations.CreateParams{EmailAddress: "c@example.com"})
+	require.NoError(t, err)
+	require.NoError(t, srv.Expire(cInv.ID))
+	_, ok = srv.Lookup("inv_missing")
+	assert.False(t, ok)
+}
+
+func TestFailNext(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t)
+	ctx := t.Context()
+	srv.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{
+		Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<html>bad gateway</html>",
+	})
+	_, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com"})
+	var apiErr *invitations.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 502, apiErr.StatusCode)
+	assert.Equal(t, "<html>bad gateway</html>", string(apiErr.Body))
+	assert.Equal(t, 0, srv.Len())
+
+	// net/http retries an idempotent GET once when a reused connection closes, so drop twice.
+	srv.FailNext(invitationstest.OpList, 2, invitationstest.Fault{Drop: true})
+	_, err = srv.Client.List(ctx, invitations.ListParams{})
+	require.Error(t, err)
+	assert.False(t, errors.As(err, &apiErr), "a dropped connection is a transport error")
+
+	srv.FailNext(invitationstest.OpRevoke, 1, invitationstest.Fault{Delay: time.Second})
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	_, err = srv.Client.Revoke(short, "inv_x")
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+}
+
+func TestRateLimitsSurfaceAsErrRateLimited(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t,
+		invitationstest.WithClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)),
+		invitationstest.WithRateLimits(invitationstest.ClerkRateLimits(1000)))
+	ctx := t.Context()
+	for i := range 100 {
+		_, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: fmt.Sprintf("p%d@example.com", i), Notify: invitations.Ptr(false)})
+		require.NoError(t, err, i)
+	}
+	_, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "one-more@example.com"})
+	require.ErrorIs(t, err, invitations.ErrRateLimited)
+	var apiErr *invitations.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, time.Hour, apiErr.RetryAfter)
+
+	srv.Advance(time.Hour)
+	_, err = srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "one-more@example.com"})
+	assert.NoError(t, err)
+}
+
+func TestWithSecretKeyAndWrongKey(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t, invitationstest.WithSecretKey("sk_test_mine"))
+	assert.Equal(t, "sk_test_mine", srv.SecretKey)
+	other, err := invitations.New("sk_test_other", invitations.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	_, err = other.List(t.Context(), invitations.ListParams{})
+	assert.ErrorIs(t, err, invitations.ErrUnauthorized)
+	assert.NotContains(t, err.Error(), "sk_test_other")
+}
+
+// Example shows a test of an application's own invitation flow against the embedded server.
+func Example() {
+	srv, err := invitationstest.Start() // in a test: srv := invitationstest.NewServer(t)
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	ctx := context.Background()
+
+	inv, _ := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "ada@example.com"})
+	_ = srv.Accept(inv.ID) // Ada signs up through the link
+	page, _ := srv.Client.List(ctx, invitations.ListParams{Statuses: []invitations.Status{invitations.StatusAccepted}})
+	fmt.Println(page.TotalCount, page.Invitations[0].EmailAddress)
+	// Output: 1 ada@example.com
+}
