@@ -29,6 +29,14 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:" >&2; echo "$$out" >&2; exit 1; fi
 	$(GO) vet $(PKGS)
 
+## contract: the contract suite; embedded server by default, live with CLERK_SECRET_KEY (see README)
+contract:
+	$(GO) run ./cmd/clerk-invitations contract
+
+## serve: the embedded server on 127.0.0.1:4010 until interrupted
+serve:
+	$(GO) run ./cmd/clerk-invitations serve
+
 ## bench: the benchmarks, without the tests
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

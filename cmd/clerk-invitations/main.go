@@ -1,0 +1,162 @@
+// Command clerk-invitations serves an in-memory Clerk invitations API and runs the contract
+// suite.
+//
+//	clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_…] [--rate-limits none|dev|prod]
+//	clerk-invitations contract
+//
+// serve answers the four invitation operations under /v1 until interrupted; point any HTTP
+// client, Clerk's own SDKs included, at the URL it prints.
+//
+// contract runs the contract suite. Without CLERK_SECRET_KEY it starts the embedded server on
+// loopback and runs against it. With CLERK_SECRET_KEY it runs against the live API at
+// https://api.clerk.com/v1, or at CLERK_API_URL when that is set (for example a serve process).
+// It prints one line per scenario, ends with "N passed, M failed" and exits 1 on any failure.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+)
+
+const usage = `usage:
+  clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_...] [--rate-limits none|dev|prod]
+  clerk-invitations contract   (environment: CLERK_SECRET_KEY, CLERK_API_URL)
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serveCmd(ctx, args[1:], stdout, stderr)
+	case "contract":
+		return contractCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "clerk-invitations: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on (loopback by default)")
+	key := fs.String("secret-key", "", `secret key clients must send (default: a random "sk_test_..." key)`)
+	limits := fs.String("rate-limits", "none", "none, dev (Clerk's development budgets: 100 calls per 10 s) or prod (1000 per 10 s); both add 100 creates and 25 bulk creates per hour")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	opts := fakeclerk.Options{SecretKey: *key}
+	switch *limits {
+	case "none":
+	case "dev", "prod":
+		l := fakeclerk.ClerkRateLimits(map[string]int{"dev": 100, "prod": 1000}[*limits])
+		opts.RateLimits = &l
+	default:
+		fmt.Fprintf(stderr, "clerk-invitations serve: --rate-limits must be none, dev or prod, not %q\n", *limits)
+		return 2
+	}
+	if *key != "" {
+		if _, err := invitations.New(*key); err != nil {
+			fmt.Fprintf(stderr, "clerk-invitations serve: --secret-key: %v\n", err)
+			return 2
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "clerk-invitations serve: %v\n", err)
+		return 1
+	}
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		fmt.Fprintf(stderr, "clerk-invitations serve: warning: listening on %s, which is not loopback\n", ln.Addr())
+	}
+	if err := serve(ctx, ln, fakeclerk.New(opts), stdout); err != nil {
+		fmt.Fprintf(stderr, "clerk-invitations serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// serve answers on ln until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, stdout io.Writer) error {
+	srv := &http.Server{Handler: fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "serving the Clerk invitations API at http://%s/v1\n", ln.Addr())
+	fmt.Fprintf(stdout, "secret key: %s\n", fake.SecretKey())
+	fmt.Fprintf(stdout, "contract suite: CLERK_API_URL=http://%s/v1 CLERK_SECRET_KEY=%s make contract\n", ln.Addr(), fake.SecretKey())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdown)
+	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	fmt.Fprintln(stdout, "stopped")
+	return err
+}
+
+func contractCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("contract", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	key, apiURL := getenv("CLERK_SECRET_KEY"), getenv("CLERK_API_URL")
+	target := contract.Target{BaseURL: apiURL, SecretKey: key, Live: key != ""}
+	switch {
+	case key == "" && apiURL != "":
+		fmt.Fprintln(stderr, "clerk-invitations contract: CLERK_API_URL is set but CLERK_SECRET_KEY is not")
+		return 2
+	case key == "":
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintf(stderr, "clerk-invitations contract: %v\n", err)
+			return 1
+		}
+		fake := fakeclerk.New(fakeclerk.Options{})
+		srvCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- serve(srvCtx, ln, fake, io.Discard) }()
+		defer func() { cancel(); <-done }()
+		target.BaseURL, target.SecretKey = "http://"+ln.Addr().String()+"/v1", fake.SecretKey()
+	case apiURL == "":
+		target.BaseURL = invitations.DefaultBaseURL
+	}
+	sum, err := contract.Run(ctx, target, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "clerk-invitations contract: %v\n", err)
+		return 1
+	}
+	if sum.Failed > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,314 @@
+// Package contract is the contract suite: one set of scenarios that exercises every invitation
+// operation through the client and through raw requests, with every exchange checked against
+// openapi.yaml. It runs against the embedded server or a live Clerk instance.
+//
+// It is safe on a real account: addresses are on the reserved example.com domain and carry a
+// unique run tag, notify is always false, and every invitation the run created is revoked at the
+// end, also when a scenario fails.
+package contract
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
+	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+)
+
+// Target says where the suite runs.
+type Target struct {
+	BaseURL   string // e.g. "https://api.clerk.com/v1"
+	SecretKey string
+	// Live marks a real service: the validator then reports fields and enum values the document
+	// lacks as drift instead of failing, since the service may be ahead of openapi.yaml.
+	Live bool
+	// Transport carries the requests; nil means http.DefaultTransport.
+	Transport http.RoundTripper
+}
+
+// Result is the outcome of one scenario.
+type Result struct {
+	Name     string
+	Err      error    // nil when it passed
+	Drift    []string // response fields or values openapi.yaml lacks (live targets only)
+	Duration time.Duration
+}
+
+// Summary is the outcome of a run.
+type Summary struct {
+	Results        []Result
+	Passed, Failed int
+}
+
+// session is what scenarios share: clients, the run tag and the list of created invitations.
+type session struct {
+	target   Target
+	client   *invitations.Client
+	raw      *http.Client
+	findings *specvalidate.Recorder
+	tag      string
+
+	mu      sync.Mutex
+	created []string
+	n       int
+}
+
+type scenario struct {
+	name string
+	// rawInvalid: the scenario sends requests that break openapi.yaml on purpose, so request
+	// violations are expected; responses are still checked.
+	rawInvalid bool
+	run        func(ctx context.Context, s *session) error
+}
+
+// Run runs every scenario against t, writing one line per scenario and a final
+// "N passed, M failed" line to out.
+func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
+	mode := specvalidate.Strict
+	if t.Live {
+		mode = specvalidate.Tolerant
+	}
+	v, err := specvalidate.New(t.BaseURL, mode)
+	if err != nil {
+		return Summary{}, err
+	}
+	s := &session{target: t, findings: &specvalidate.Recorder{}, tag: runTag()}
+	s.raw = &http.Client{Timeout: 30 * time.Second, Transport: &specvalidate.Transport{Validator: v, Next: t.Transport, Report: s.findings.Report}}
+	s.client, err = invitations.New(t.SecretKey, invitations.WithBaseURL(t.BaseURL), invitations.WithHTTPClient(s.raw),
+		invitations.WithUserAgent("clerk-invitations-contract/"+invitations.Version))
+	if err != nil {
+		return Summary{}, err
+	}
+	kind := "embedded"
+	if t.Live {
+		kind = "live"
+	}
+	fmt.Fprintf(out, "contract: %s target %s, run tag %s\n", kind, t.BaseURL, s.tag)
+
+	var sum Summary
+	for _, sc := range scenarios {
+		began := time.Now()
+		err := runOne(ctx, s, sc)
+		r := Result{Name: sc.name, Duration: time.Since(began)}
+		var violations []string
+		for _, f := range s.findings.Take() {
+			switch {
+			case f.Kind == specvalidate.Drift:
+				r.Drift = append(r.Drift, f.String())
+			case f.Kind == specvalidate.RequestViolation && sc.rawInvalid:
+			default:
+				violations = append(violations, f.String())
+			}
+		}
+		if len(violations) > 0 {
+			err = errors.Join(err, fmt.Errorf("openapi.yaml: %s", strings.Join(violations, "; ")))
+		}
+		r.Err = err
+		sum.record(out, r)
+	}
+	sum.record(out, Result{Name: "cleanup: revoke what this run created", Err: s.cleanup(ctx)})
+	fmt.Fprintf(out, "%d passed, %d failed\n", sum.Passed, sum.Failed)
+	return sum, nil
+}
+
+func runOne(ctx context.Context, s *session, sc scenario) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return sc.run(ctx, s)
+}
+
+func (sum *Summary) record(out io.Writer, r Result) {
+	sum.Results = append(sum.Results, r)
+	status := "PASS"
+	if r.Err != nil {
+		status = "FAIL"
+		sum.Failed++
+	} else {
+		sum.Passed++
+	}
+	fmt.Fprintf(out, "%s %s (%s)\n", status, r.Name, r.Duration.Round(time.Millisecond))
+	if r.Err != nil {
+		fmt.Fprintf(out, "     %v\n", strings.ReplaceAll(r.Err.Error(), "\n", "\n     "))
+	}
+	for _, d := range r.Drift {
+		fmt.Fprintf(out, "     drift (update openapi.yaml): %s\n", d)
+	}
+}
+
+func runTag() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return time.Now().UTC().Format("20060102t150405") + hex.EncodeToString(b)
+}
+
+// prefix returns an address prefix unique to this run and group; query it to see only them.
+func (s *session) prefix(group string) string {
+	return "contract-" + s.tag + "-" + group + "-"
+}
+
+// addr returns a fresh address in group.
+func (s *session) addr(group string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	return fmt.Sprintf("%s%02d@example.com", s.prefix(group), s.n)
+}
+
+func (s *session) remember(ids ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.created = append(s.created, ids...)
+}
+
+// create creates a silent invitation and remembers it for cleanup.
+func (s *session) create(ctx context.Context, p invitations.CreateParams) (*invitations.Invitation, error) {
+	p.Notify = invitations.Ptr(false)
+	inv, err := s.client.Create(ctx, p)
+	if err == nil {
+		s.remember(inv.ID)
+	}
+	return inv, err
+}
+
+// cleanup revokes every invitation the run created that is still pending.
+func (s *session) cleanup(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	s.mu.Lock()
+	ids := append([]string(nil), s.created...)
+	s.mu.Unlock()
+	var errs []error
+	for _, id := range ids {
+		err := s.revokeWithRetry(ctx, id)
+		switch {
+		case err == nil, errors.Is(err, invitations.ErrAlreadyRevoked), errors.Is(err, invitations.ErrAlreadyAccepted):
+		default:
+			var apiErr *invitations.APIError
+			if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest {
+				continue // expired or otherwise no longer pending: nothing to revoke
+			}
+			errs = append(errs, fmt.Errorf("revoke %s: %w", id, err))
+		}
+	}
+	s.findings.Take() // cleanup traffic is not a scenario
+	return errors.Join(errs...)
+}
+
+// revokeWithRetry revokes id, trying again after a 429, a 5xx or a transport error, so that
+// a passing fault does not leave an invitation behind on a real account.
+func (s *session) revokeWithRetry(ctx context.Context, id string) error {
+	const attempts = 3
+	var err error
+	for i := range attempts {
+		if _, err = s.client.Revoke(ctx, id); err == nil {
+			return nil
+		}
+		var apiErr *invitations.APIError
+		wait := 500 * time.Millisecond << i
+		if errors.As(err, &apiErr) {
+			if apiErr.StatusCode < 500 && apiErr.StatusCode != http.StatusTooManyRequests {
+				return err
+			}
+			wait = max(wait, apiErr.RetryAfter)
+		}
+		if i == attempts-1 {
+			break
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+	}
+	return err
+}
+
+// rawReply is the answer to a raw request.
+type rawReply struct {
+	Status int
+	Body   []byte
+	Errors []struct {
+		Code string         `json:"code"`
+		Meta map[string]any `json:"meta"`
+	} `json:"errors"`
+}
+
+// send makes a raw request past the client's own validation.
+func (s *session) send(ctx context.Context, method, path, body string) (rawReply, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(s.target.BaseURL, "/")+path, rd)
+	if err != nil {
+		return rawReply{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.target.SecretKey)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.raw.Do(req)
+	if err != nil {
+		return rawReply{}, err
+	}
+	defer resp.Body.Close()
+	r := rawReply{Status: resp.StatusCode}
+	r.Body, err = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return r, err
+	}
+	_ = json.Unmarshal(r.Body, &r)
+	if r.Status == http.StatusOK && strings.HasPrefix(path, "/invitations") && method == http.MethodPost {
+		// A create the server should have refused still has to be cleaned up.
+		var one struct{ ID string }
+		var many []struct{ ID string }
+		if json.Unmarshal(r.Body, &one) == nil && one.ID != "" {
+			s.remember(one.ID)
+		} else if json.Unmarshal(r.Body, &many) == nil {
+			for _, m := range many {
+				s.remember(m.ID)
+			}
+		}
+	}
+	return r, nil
+}
+
+// expectCode checks a raw reply's status and its first error's code and meta.name.
+func (r rawReply) expectCode(status int, code, name string) error {
+	if r.Status != status {
+		return fmt.Errorf("status %d, want %d (body %.200s)", r.Status, status, r.Body)
+	}
+	if len(r.Errors) == 0 {
+		return fmt.Errorf("no error entries (body %.200s)", r.Body)
+	}
+	if r.Errors[0].Code != code {
+		return fmt.Errorf("code %q, want %q", r.Errors[0].Code, code)
+	}
+	if name != "" && fmt.Sprint(r.Errors[0].Meta["name"]) != name {
+		return fmt.Errorf("meta.name %v, want %q", r.Errors[0].Meta["name"], name)
+	}
+	return nil
+}
+
+func expect(ok bool, format string, args ...any) error {
+	if ok {
+		return nil
+	}
+	return fmt.Errorf(format, args...)
+}

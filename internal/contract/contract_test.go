@@ -1,0 +1,115 @@
+package contract_test
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+)
+
+func start(t *testing.T) (*fakeclerk.Server, string) {
+	t.Helper()
+	fake := fakeclerk.New(fakeclerk.Options{})
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+	return fake, srv.URL + "/v1"
+}
+
+func pending(t *testing.T, base, key string) int {
+	t.Helper()
+	c, err := invitations.New(key, invitations.WithBaseURL(base))
+	require.NoError(t, err)
+	page, err := c.List(t.Context(), invitations.ListParams{Statuses: []invitations.Status{invitations.StatusPending}})
+	require.NoError(t, err)
+	return page.TotalCount
+}
+
+func TestSuitePassesAgainstTheEmbeddedServer(t *testing.T) {
+	t.Parallel()
+	for _, live := range []bool{false, true} {
+		fake, base := start(t)
+		var out bytes.Buffer
+		sum, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey(), Live: live}, &out)
+		require.NoError(t, err)
+		assert.Zero(t, sum.Failed, out.String())
+		assert.Greater(t, sum.Passed, 10)
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		assert.Regexp(t, `^\d+ passed, 0 failed$`, lines[len(lines)-1])
+		assert.Greater(t, fake.Len(), 15, "the scenarios really created invitations")
+		assert.Zero(t, pending(t, base, fake.SecretKey()), "cleanup revoked everything the run created")
+	}
+}
+
+func TestSuiteFailsAndStillCleansUp(t *testing.T) {
+	t.Parallel()
+	fake, base := start(t)
+	// Break the server: the next four revokes answer 500 (two scenarios meet two of them, the
+	// cleanup has to try again past the other two) and the first bulk call a 503 HTML page.
+	fake.InjectFault(fakeclerk.OpRevoke, 4, fakeclerk.Fault{Status: 500, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`})
+	fake.InjectFault(fakeclerk.OpBulk, 1, fakeclerk.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<h1>down</h1>"})
+	var out bytes.Buffer
+	sum, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey()}, &out)
+	require.NoError(t, err)
+	assert.Positive(t, sum.Failed, out.String())
+	assert.Contains(t, out.String(), "FAIL bulk create keeps order")
+	assert.Contains(t, out.String(), "503 service unavailable")
+	assert.Regexp(t, `\n\d+ passed, [1-9]\d* failed\n$`, out.String())
+	assert.Contains(t, out.String(), "PASS cleanup")
+	assert.Zero(t, pending(t, base, fake.SecretKey()), "cleanup ran although scenarios failed:\n%s", out.String())
+}
+
+func TestSuiteFlagsAnOffSpecAnswer(t *testing.T) {
+	t.Parallel()
+	fake, base := start(t)
+	// A 200 with a body that is not an invitation breaks openapi.yaml.
+	fake.InjectFault(fakeclerk.OpCreate, 1, fakeclerk.Fault{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"id":"inv_1"}`})
+	var out bytes.Buffer
+	sum, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey()}, &out)
+	require.NoError(t, err)
+	require.Positive(t, sum.Failed)
+	assert.Contains(t, out.String(), "openapi.yaml: response violation: POST /invitations -> 200")
+}
+
+func TestLiveModeReportsDriftWithoutFailing(t *testing.T) {
+	t.Parallel()
+	fake, base := start(t)
+	// A service that adds a field the document lacks, on every list answer.
+	drifting := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		fake.Handler().ServeHTTP(rec, r)
+		body := rec.Body.String()
+		if r.Method == http.MethodGet && rec.Code == 200 {
+			body = strings.Replace(body, `"total_count"`, `"has_more":false,"total_count"`, 1)
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write([]byte(body))
+	})
+	srv := httptest.NewServer(drifting)
+	t.Cleanup(srv.Close)
+	_ = base
+
+	var out bytes.Buffer
+	sum, err := contract.Run(t.Context(), contract.Target{BaseURL: srv.URL + "/v1", SecretKey: fake.SecretKey(), Live: true}, &out)
+	require.NoError(t, err)
+	assert.Zero(t, sum.Failed, out.String())
+	assert.Contains(t, out.String(), "drift (update openapi.yaml)")
+	assert.Contains(t, out.String(), "has_more")
+
+	// The same service fails the strict (embedded) mode.
+	out.Reset()
+	sum, err = contract.Run(t.Context(), contract.Target{BaseURL: srv.URL + "/v1", SecretKey: fake.SecretKey()}, &out)
+	require.NoError(t, err)
+	assert.Positive(t, sum.Failed)
+}
