@@ -84,7 +84,9 @@ func TestContractFailsWithAWrongKey(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_right"}), &syncBuffer{}) }()
+	go func() {
+		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_right"}), &syncBuffer{})
+	}()
 	defer func() { cancel(); <-done }()
 
 	var out, errOut bytes.Buffer
@@ -101,7 +103,9 @@ func TestServeCommand(t *testing.T) {
 	var out syncBuffer
 	var errOut bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--rate-limits", "dev"}, env(nil), &out, &errOut) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--rate-limits", "dev"}, env(nil), &out, &errOut)
+	}()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "secret key: ") }, 5*time.Second, 10*time.Millisecond)
 	assert.Regexp(t, regexp.MustCompile(`serving the Clerk invitations API at http://127\.0\.0\.1:\d+/v1\nsecret key: sk_test_[0-9A-Za-z]{32}\n`), out.String())
 	cancel()
