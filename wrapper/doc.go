@@ -28,4 +28,6 @@
 //
 // The client does not retry: Clerk's create is not idempotent, and a blind retry can send a
 // second email or fail with ErrDuplicate for an invitation the first try created.
+//
+// Package invitationstest starts an in-memory Clerk for tests of code that uses this package.
 package invitations

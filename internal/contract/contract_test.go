@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -46,6 +47,18 @@ func TestSuitePassesAgainstTheEmbeddedServer(t *testing.T) {
 		assert.Greater(t, fake.Len(), 15, "the scenarios really created invitations")
 		assert.Zero(t, pending(t, base, fake.SecretKey()), "cleanup revoked everything the run created")
 	}
+}
+
+func TestSuiteFitsClerksDevelopmentRateLimits(t *testing.T) {
+	t.Parallel()
+	limits := fakeclerk.ClerkRateLimits(100)
+	fake := fakeclerk.New(fakeclerk.Options{RateLimits: &limits, Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	srv := httptest.NewServer(fake.Handler())
+	t.Cleanup(srv.Close)
+	var out bytes.Buffer
+	sum, err := contract.Run(t.Context(), contract.Target{BaseURL: srv.URL + "/v1", SecretKey: fake.SecretKey()}, &out)
+	require.NoError(t, err)
+	assert.Zero(t, sum.Failed, "with the clock stopped, every call falls in one 10 s window:\n%s", out.String())
 }
 
 func TestSuiteFailsAndStillCleansUp(t *testing.T) {
