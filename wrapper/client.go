@@ -121,18 +121,9 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error
 	if err := p.validate(""); err != nil {
 		return nil, err
 	}
-	body, err := c.do(ctx, "create", func(ctx context.Context) (*http.Response, error) {
+	return c.one(ctx, "create", func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateInvitation(ctx, p.toGenerated())
 	})
-	if err != nil {
-		return nil, err
-	}
-	out, err := decode[generated.Invitation]("create", body)
-	if err != nil {
-		return nil, err
-	}
-	inv := fromGenerated(out)
-	return &inv, nil
 }
 
 // BulkCreate creates one invitation per item, 1 to MaxBulkItems items, and returns them in
@@ -238,18 +229,9 @@ func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	body, err := c.do(ctx, "revoke", func(ctx context.Context) (*http.Response, error) {
+	return c.one(ctx, "revoke", func(ctx context.Context) (*http.Response, error) {
 		return c.api.RevokeInvitation(ctx, id)
 	})
-	if err != nil {
-		return nil, err
-	}
-	out, err := decode[generated.Invitation]("revoke", body)
-	if err != nil {
-		return nil, err
-	}
-	inv := fromGenerated(out)
-	return &inv, nil
 }
 
 // do sends one request and returns the body of a 2xx response; any other status becomes an
@@ -279,6 +261,20 @@ func (c *Client) do(ctx context.Context, op string, send func(context.Context) (
 		return nil, fmt.Errorf("invitations: %s: response body exceeds %d bytes", op, maxResponseBody)
 	}
 	return body, nil
+}
+
+// one sends a request whose success answer is one invitation.
+func (c *Client) one(ctx context.Context, op string, send func(context.Context) (*http.Response, error)) (*Invitation, error) {
+	body, err := c.do(ctx, op, send)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decode[generated.Invitation](op, body)
+	if err != nil {
+		return nil, err
+	}
+	inv := fromGenerated(out)
+	return &inv, nil
 }
 
 // decode unmarshals a 2xx body into the generated type T.

@@ -133,6 +133,14 @@ func TestTimeoutOptionBoundsACall(t *testing.T) {
 	f.findings.Take() // the request itself is checked; no response arrived
 }
 
+func TestTimeoutOptionDoesNotChangeTheCallersClient(t *testing.T) {
+	t.Parallel()
+	mine := &http.Client{Timeout: time.Minute}
+	_, err := invitations.New(testKey, invitations.WithHTTPClient(mine), invitations.WithTimeout(time.Second))
+	require.NoError(t, err)
+	assert.Equal(t, time.Minute, mine.Timeout)
+}
+
 func TestContextCancellationIsReturnedWrapped(t *testing.T) {
 	t.Parallel()
 	f := setup(t)

@@ -51,7 +51,8 @@ func WithBaseURL(baseURL string) Option {
 }
 
 // WithHTTPClient sends requests through hc, for custom transports, proxies or instrumentation.
-// The client is used as given except that WithTimeout, when also passed, applies to a copy.
+// The client is used as given, its Timeout included (none when zero), except that WithTimeout,
+// when also passed, applies to a copy.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {

@@ -143,6 +143,16 @@ func clerkBody(entries ...generated.ClerkError) (generated.ClerkErrors, *string)
 	return generated.ClerkErrors{Errors: entries, ClerkTraceID: &trace}, &trace
 }
 
+func badRequest(e generated.ClerkError) generated.BadRequestJSONResponse {
+	body, trace := clerkBody(e)
+	return generated.BadRequestJSONResponse{Body: body, Headers: generated.BadRequestResponseHeaders{ClerkTraceID: trace}}
+}
+
+func unprocessable(e generated.ClerkError) generated.UnprocessableEntityJSONResponse {
+	body, trace := clerkBody(e)
+	return generated.UnprocessableEntityJSONResponse{Body: body, Headers: generated.UnprocessableEntityResponseHeaders{ClerkTraceID: trace}}
+}
+
 func duplicateEntry(addrs []string) generated.ClerkError {
 	return generated.ClerkError{
 		Code:        "duplicate_record",
@@ -237,11 +247,9 @@ func (a api) CreateInvitation(_ context.Context, req generated.CreateInvitationR
 	status, entry := s.admitLocked([]generated.CreateInvitationParams{*req.Body}, false)
 	switch status {
 	case http.StatusBadRequest:
-		body, trace := clerkBody(*entry)
-		return generated.CreateInvitation400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse{Body: body, Headers: generated.BadRequestResponseHeaders{ClerkTraceID: trace}}}, nil
+		return generated.CreateInvitation400JSONResponse{BadRequestJSONResponse: badRequest(*entry)}, nil
 	case http.StatusUnprocessableEntity:
-		body, trace := clerkBody(*entry)
-		return generated.CreateInvitation422JSONResponse{UnprocessableEntityJSONResponse: generated.UnprocessableEntityJSONResponse{Body: body, Headers: generated.UnprocessableEntityResponseHeaders{ClerkTraceID: trace}}}, nil
+		return generated.CreateInvitation422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(*entry)}, nil
 	}
 	return generated.CreateInvitation200JSONResponse(s.createLocked(*req.Body)), nil
 }
@@ -254,11 +262,9 @@ func (a api) CreateBulkInvitations(_ context.Context, req generated.CreateBulkIn
 	status, entry := s.admitLocked(items, true)
 	switch status {
 	case http.StatusBadRequest:
-		body, trace := clerkBody(*entry)
-		return generated.CreateBulkInvitations400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse{Body: body, Headers: generated.BadRequestResponseHeaders{ClerkTraceID: trace}}}, nil
+		return generated.CreateBulkInvitations400JSONResponse{BadRequestJSONResponse: badRequest(*entry)}, nil
 	case http.StatusUnprocessableEntity:
-		body, trace := clerkBody(*entry)
-		return generated.CreateBulkInvitations422JSONResponse{UnprocessableEntityJSONResponse: generated.UnprocessableEntityJSONResponse{Body: body, Headers: generated.UnprocessableEntityResponseHeaders{ClerkTraceID: trace}}}, nil
+		return generated.CreateBulkInvitations422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(*entry)}, nil
 	}
 	out := make(generated.CreateBulkInvitations200JSONResponse, len(items))
 	for i, it := range items {
@@ -287,8 +293,7 @@ func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationR
 		refusal = &generated.ClerkError{Code: "invitation_already_expired", Message: "invitation expired", LongMessage: "This invitation has expired and cannot be revoked."}
 	}
 	if refusal != nil {
-		body, trace := clerkBody(*refusal)
-		return generated.RevokeInvitation400JSONResponse{BadRequestJSONResponse: generated.BadRequestJSONResponse{Body: body, Headers: generated.BadRequestResponseHeaders{ClerkTraceID: trace}}}, nil
+		return generated.RevokeInvitation400JSONResponse{BadRequestJSONResponse: badRequest(*refusal)}, nil
 	}
 	revoked := true
 	r.inv.Revoked = &revoked
@@ -302,8 +307,7 @@ var orderByPattern = regexp.MustCompile(`^([+-]?)(created_at|email_address|expir
 func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsRequestObject) (generated.ListInvitationsResponseObject, error) {
 	p := req.Params
 	invalid := func(name, long string) (generated.ListInvitationsResponseObject, error) {
-		body, trace := clerkBody(errParam("form_param_value_invalid", name, long))
-		return generated.ListInvitations422JSONResponse{UnprocessableEntityJSONResponse: generated.UnprocessableEntityJSONResponse{Body: body, Headers: generated.UnprocessableEntityResponseHeaders{ClerkTraceID: trace}}}, nil
+		return generated.ListInvitations422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(errParam("form_param_value_invalid", name, long))}, nil
 	}
 	for _, st := range p.Status {
 		if !st.Valid() {

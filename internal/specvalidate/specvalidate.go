@@ -285,14 +285,23 @@ func (v *Validator) report(fn func(Finding), f Finding) {
 	}
 }
 
+// requestFinding checks a request alone, for exchanges that produced no response to check.
+func (v *Validator) requestFinding(req *http.Request, body []byte) Finding {
+	return Finding{Kind: RequestViolation, Method: req.Method, Path: v.relPath(req), Err: v.CheckRequest(req, body)}
+}
+
+func (v *Validator) relPath(req *http.Request) string {
+	return strings.TrimPrefix(req.URL.Path, v.basePath)
+}
+
 func (v *Validator) checkExchange(req *http.Request, reqBody []byte, status int, header http.Header, body []byte, fn func(Finding)) {
-	path := strings.TrimPrefix(req.URL.Path, v.basePath)
+	path := v.relPath(req)
 	if _, _, err := v.route(v.strict, req); err != nil {
 		// No operation in the document: only the request is wrong, there is no response to check.
 		v.report(fn, Finding{Kind: RequestViolation, Method: req.Method, Path: path, Err: err})
 		return
 	}
-	v.report(fn, Finding{Kind: RequestViolation, Method: req.Method, Path: path, Err: v.CheckRequest(req, reqBody)})
+	v.report(fn, v.requestFinding(req, reqBody))
 	violation, drift := v.CheckResponse(req, status, header, body)
 	v.report(fn, Finding{Kind: ResponseViolation, Method: req.Method, Path: path, Status: status, Err: violation})
 	v.report(fn, Finding{Kind: Drift, Method: req.Method, Path: path, Status: status, Err: drift})

@@ -7,7 +7,7 @@ import (
 	"net/http"
 )
 
-// maxBody bounds how much of one body the validator buffers.
+// maxBody bounds how much of a response Middleware buffers.
 const maxBody = 8 << 20
 
 // Transport is an http.RoundTripper that checks every request it sends and every response it
@@ -25,10 +25,11 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
+	v := t.Validator
 	var reqBody []byte
 	if req.Body != nil && req.Body != http.NoBody {
 		var err error
-		reqBody, err = io.ReadAll(io.LimitReader(req.Body, maxBody))
+		reqBody, err = io.ReadAll(req.Body)
 		req.Body.Close()
 		if err != nil {
 			return nil, err
@@ -39,19 +40,18 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := next.RoundTrip(req)
 	if err != nil {
-		v := t.Validator
-		v.report(t.Report, Finding{Kind: RequestViolation, Method: req.Method, Path: req.URL.Path, Err: v.CheckRequest(req, reqBody)})
+		v.report(t.Report, v.requestFinding(req, reqBody))
 		return resp, err
 	}
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, readErr := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if readErr != nil {
 		// A body cut short is not the document's concern; hand the same failure to the client.
-		t.Validator.report(t.Report, Finding{Kind: RequestViolation, Method: req.Method, Path: req.URL.Path, Err: t.Validator.CheckRequest(req, reqBody)})
+		v.report(t.Report, v.requestFinding(req, reqBody))
 		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{readErr}))
 		return resp, nil
 	}
-	t.Validator.checkExchange(req, reqBody, resp.StatusCode, resp.Header, body, t.Report)
+	v.checkExchange(req, reqBody, resp.StatusCode, resp.Header, body, t.Report)
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
 }
@@ -65,13 +65,17 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 // connection or rely on flushing; put fault injection outside the middleware.
 func (v *Validator) Middleware(next http.Handler, report func(Finding)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only the first maxBody bytes are validated; the handler still reads the whole body, so
+		// its own size limit applies as without the middleware.
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-		r.Body.Close()
 		if err != nil {
 			http.Error(w, "reading request body: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
 		rec := &recorder{header: http.Header{}}
 		next.ServeHTTP(rec, r)
 		if rec.status == 0 {
