@@ -14,8 +14,10 @@ const (
 	MaxBulkItems     = 10  // items in one BulkCreate call
 	MaxExpiresInDays = 365 // longest ExpiresInDays
 	MaxLimit         = 500 // largest ListParams.Limit
-	maxIDLength      = 128
 )
+
+// maxIDLength bounds an invitation id; Clerk's are about 31 bytes.
+const maxIDLength = 128
 
 // CreateParams describes one invitation to create. Only EmailAddress is required; every other
 // field left at its zero value is not sent, and Clerk applies its default.
