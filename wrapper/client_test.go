@@ -156,6 +156,15 @@ func TestContextCancellationIsReturnedWrapped(t *testing.T) {
 	f.findings.Take()
 }
 
+func TestNilContextIsAnErrorNotAPanic(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	//lint:ignore SA1012 the point is a caller passing nil
+	_, err := f.client.Revoke(nil, "inv_1") //nolint:staticcheck
+	require.ErrorContains(t, err, "invitations: revoke: nil context")
+	assert.Empty(t, f.sent())
+}
+
 func TestUnreachableServerIsATransportError(t *testing.T) {
 	t.Parallel()
 	f := setup(t)

@@ -169,13 +169,7 @@ func identifierEntry(addr string) generated.ClerkError {
 // admitLocked decides whether items can be created now: it returns a 400 duplicate entry or a 422
 // identifier entry for the first problem, checking all items before any is created.
 func (s *Server) admitLocked(items []generated.CreateInvitationParams, bulk bool) (status int, entry *generated.ClerkError) {
-	pending := map[string]bool{}
-	for _, r := range s.records {
-		s.refreshLocked(r)
-		if r.inv.Status == generated.InvitationStatusPending {
-			pending[strings.ToLower(r.inv.EmailAddress)] = true
-		}
-	}
+	inBatch := map[string]bool{}
 	var dups []string
 	for _, it := range items {
 		addr := strings.ToLower(it.EmailAddress)
@@ -185,16 +179,27 @@ func (s *Server) admitLocked(items []generated.CreateInvitationParams, bulk bool
 			e := identifierEntry(it.EmailAddress)
 			return http.StatusUnprocessableEntity, &e
 		}
-		if pending[addr] && !ignore {
+		if !ignore && (inBatch[addr] || s.hasPendingLocked(addr)) {
 			dups = append(dups, it.EmailAddress)
 		}
-		pending[addr] = true
+		inBatch[addr] = true
 	}
 	if len(dups) > 0 {
 		e := duplicateEntry(dups)
 		return http.StatusBadRequest, &e
 	}
 	return 0, nil
+}
+
+// hasPendingLocked reports whether a pending invitation exists for the lower-cased addr.
+func (s *Server) hasPendingLocked(addr string) bool {
+	for _, r := range s.byAddr[addr] {
+		s.refreshLocked(r)
+		if r.inv.Status == generated.InvitationStatusPending {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) createLocked(p generated.CreateInvitationParams) generated.Invitation {
@@ -237,6 +242,8 @@ func (s *Server) createLocked(p generated.CreateInvitationParams) generated.Invi
 		r.redirectURL = *p.RedirectURL
 	}
 	s.records[id] = r
+	addr := strings.ToLower(p.EmailAddress)
+	s.byAddr[addr] = append(s.byAddr[addr], r)
 	return r.inv
 }
 

@@ -66,6 +66,7 @@ type Server struct {
 	base    time.Time     // frozen clock's time
 	offset  time.Duration // added to the real clock when not frozen
 	records map[string]*record
+	byAddr  map[string][]*record // by lower-cased email address, for duplicate checks
 	seq     int64
 	users   map[string]bool // lower-cased addresses of registered users
 	faults  map[Operation][]Fault
@@ -90,6 +91,7 @@ func New(opts Options) *Server {
 		acceptURL: opts.AcceptURL,
 		maxBody:   opts.MaxBodyBytes,
 		records:   map[string]*record{},
+		byAddr:    map[string][]*record{},
 		users:     map[string]bool{},
 		faults:    map[Operation][]Fault{},
 	}
