@@ -9,10 +9,12 @@ import (
 	"testing"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
 )
 
 // FuzzBadInputNeverA500 sends arbitrary bodies and queries to every operation: the server must
-// answer each with a status below 500 (bad input is the client's fault) and never panic.
+// answer each with a status below 500 (bad input is the client's fault), in Clerk's error shape
+// and within openapi.yaml, and never panic.
 func FuzzBadInputNeverA500(f *testing.F) {
 	seeds := []string{
 		``, `{}`, `[]`, `null`, `"x"`, `{"email_address":"a@example.com"}`, `[{"email_address":"a@example.com"}]`,
@@ -25,7 +27,14 @@ func FuzzBadInputNeverA500(f *testing.F) {
 	}
 	f.Add(`{}`, "limit=99999999999999999999&offset=-0&status=")
 	f.Add(`{}`, "order_by=%2B&paginated=1&query=%00")
-	fake := fakeclerk.New(fakeclerk.Options{SecretKey: key})
+	v, err := specvalidate.New("/v1", specvalidate.Strict)
+	if err != nil {
+		f.Fatal(err)
+	}
+	rec := &specvalidate.Recorder{}
+	fake := fakeclerk.New(fakeclerk.Options{SecretKey: key, Inner: func(h http.Handler) http.Handler {
+		return v.Middleware(h, rec.Report)
+	}})
 	h := fake.Handler()
 	f.Fuzz(func(t *testing.T, body, query string) {
 		vals, err := url.ParseQuery(query)
@@ -47,6 +56,11 @@ func FuzzBadInputNeverA500(f *testing.F) {
 			}
 			if w.Code != http.StatusOK && !strings.Contains(w.Body.String(), `"errors"`) {
 				t.Fatalf("%s %s: %d without Clerk's error body: %s", target.method, target.path, w.Code, w.Body)
+			}
+			for _, finding := range rec.Take() {
+				if finding.Kind == specvalidate.ResponseViolation {
+					t.Fatalf("answer breaks openapi.yaml: %s", finding)
+				}
 			}
 		}
 	})
