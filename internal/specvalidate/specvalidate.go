@@ -84,7 +84,6 @@ func (f Finding) String() string {
 // Validator checks requests and responses against openapi.yaml. It is safe for concurrent use.
 type Validator struct {
 	basePath string
-	mode     Mode
 	strict   routers.Router
 	relaxed  routers.Router // nil in Strict mode
 	options  *openapi3filter.Options
@@ -122,7 +121,7 @@ func NewForDocument(spec []byte, baseURL string, mode Mode) (*Validator, error) 
 	if err != nil {
 		return nil, fmt.Errorf("specvalidate: base URL: %w", err)
 	}
-	v := &Validator{basePath: strings.TrimSuffix(u.Path, "/"), mode: mode}
+	v := &Validator{basePath: strings.TrimSuffix(u.Path, "/")}
 	if v.strict, err = newRouter(spec, false); err != nil {
 		return nil, err
 	}
