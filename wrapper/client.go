@@ -1,6 +1,7 @@
 package invitations
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -174,7 +175,7 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 		return nil, err
 	}
 	// The server answers {data,total_count} to paginated=true; a bare array is accepted too.
-	if strings.HasPrefix(strings.TrimSpace(string(raw)), "[") {
+	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && trimmed[0] == '[' {
 		list, err := decode[generated.InvitationList]("list", raw)
 		if err != nil {
 			return nil, err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -64,7 +65,7 @@ func setup(t *testing.T, opts ...invitations.Option) *fixture {
 
 // handle answers pattern (relative to /v1) with status, headers and body.
 func (f *fixture) handle(pattern string, status int, header map[string]string, body string) {
-	method, path, _ := cutPattern(pattern)
+	method, path, _ := strings.Cut(pattern, " ")
 	f.mux.HandleFunc(method+" /v1"+path, func(w http.ResponseWriter, r *http.Request) {
 		for k, v := range header {
 			w.Header().Set(k, v)
@@ -75,15 +76,6 @@ func (f *fixture) handle(pattern string, status int, header map[string]string, b
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, body)
 	})
-}
-
-func cutPattern(p string) (method, path string, ok bool) {
-	for i := range len(p) {
-		if p[i] == ' ' {
-			return p[:i], p[i+1:], true
-		}
-	}
-	return "", p, false
 }
 
 func (f *fixture) sent() []captured {
