@@ -13,12 +13,27 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
 	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
 )
 
-func start(t *testing.T) (*fakeclerk.Server, string) {
+// start runs an embedded server whose own answers are checked against openapi.yaml (injected
+// faults sit outside that check, so tests can still break the protocol on purpose).
+func start(t *testing.T, opts ...func(*fakeclerk.Options)) (*fakeclerk.Server, string) {
 	t.Helper()
-	fake := fakeclerk.New(fakeclerk.Options{})
+	v, err := specvalidate.New("/v1", specvalidate.Strict)
+	require.NoError(t, err)
+	o := fakeclerk.Options{Inner: func(h http.Handler) http.Handler {
+		return v.Middleware(h, func(f specvalidate.Finding) {
+			if f.Kind == specvalidate.ResponseViolation {
+				t.Errorf("embedded server broke openapi.yaml: %s", f)
+			}
+		})
+	}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	fake := fakeclerk.New(o)
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
 	return fake, srv.URL + "/v1"
@@ -52,11 +67,12 @@ func TestSuitePassesAgainstTheEmbeddedServer(t *testing.T) {
 func TestSuiteFitsClerksDevelopmentRateLimits(t *testing.T) {
 	t.Parallel()
 	limits := fakeclerk.ClerkRateLimits(100)
-	fake := fakeclerk.New(fakeclerk.Options{RateLimits: &limits, Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
-	srv := httptest.NewServer(fake.Handler())
-	t.Cleanup(srv.Close)
+	fake, base := start(t, func(o *fakeclerk.Options) {
+		o.RateLimits = &limits
+		o.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	})
 	var out bytes.Buffer
-	sum, err := contract.Run(t.Context(), contract.Target{BaseURL: srv.URL + "/v1", SecretKey: fake.SecretKey()}, &out)
+	sum, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey()}, &out)
 	require.NoError(t, err)
 	assert.Zero(t, sum.Failed, "with the clock stopped, every call falls in one 10 s window:\n%s", out.String())
 }
