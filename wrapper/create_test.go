@@ -184,3 +184,14 @@ func TestCreateDuplicateIsErrDuplicate(t *testing.T) {
 	assert.Equal(t, []any{"ada@example.com"}, apiErr.Errors[0].Meta["email_addresses"])
 	assert.Equal(t, "create", apiErr.Operation)
 }
+
+func TestOversizedSuccessBodyIsRefused(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	// 17 MiB of whitespace after a valid invitation: past the client's 16 MiB limit.
+	f.handle("POST /invitations", 200, nil, invitationJSON("inv_1", "ada@example.com", "pending")+strings.Repeat(" ", 17<<20))
+	inv, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com"})
+	assert.Nil(t, inv)
+	require.ErrorContains(t, err, "invitations: create: response body exceeds 16777216 bytes")
+	f.findings.Take() // the validator reads the padded body fine; nothing to assert there
+}

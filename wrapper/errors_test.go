@@ -53,6 +53,8 @@ func TestErrorMapping(t *testing.T) {
 			code: "authorization_invalid", trace: "trace-403"},
 		{name: "unprocessable", status: 422, body: `{"errors":[{"message":"is invalid","long_message":"email_address must be a valid email address.","code":"form_param_format_invalid","meta":{"name":"email_address"}}]}`,
 			matches: []string{"invalid"}, code: "form_param_format_invalid", message: "email_address must be a valid email address."},
+		{name: "form code on a 400", status: 400, body: errorJSON(400, "form_param_unknown", "role is not a valid parameter."),
+			matches: []string{"invalid"}, code: "form_param_unknown", trace: "trace-400", message: "role is not a valid parameter."},
 		{name: "identifier exists", status: 422, body: errorJSON(422, "form_identifier_exists", "That email address is taken."),
 			matches: []string{"invalid"}, code: "form_identifier_exists", trace: "trace-422"},
 		{name: "rate limited", status: 429, header: map[string]string{"Retry-After": "7", "Clerk-Trace-Id": "hdr"},

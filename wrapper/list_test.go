@@ -169,6 +169,23 @@ func TestAllWalksEveryPage(t *testing.T) {
 	assert.Len(t, f.sent(), 3)
 }
 
+func TestAllCopiesTheParams(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("GET /invitations", 200, nil, `{"data":[],"total_count":0}`)
+	p := invitations.ListParams{Statuses: []invitations.Status{invitations.StatusPending}, Limit: 5}
+	seq := f.client.All(t.Context(), p)
+	p.Statuses[0] = invitations.StatusRevoked // changed after All was called
+	p.Limit = 50
+	for _, err := range seq {
+		require.NoError(t, err)
+	}
+	q, err := url.ParseQuery(f.only(t).RawQuery)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"pending"}, q["status"])
+	assert.Equal(t, []string{"5"}, q["limit"])
+}
+
 func TestAllStopsWhenTheLoopBreaks(t *testing.T) {
 	t.Parallel()
 	f := setup(t)

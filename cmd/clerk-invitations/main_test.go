@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
 )
 
 func env(vars map[string]string) func(string) string {
@@ -110,6 +111,36 @@ func TestServeCommand(t *testing.T) {
 	assert.Regexp(t, regexp.MustCompile(`serving the Clerk invitations API at http://127\.0\.0\.1:\d+/v1\nsecret key: sk_test_[0-9A-Za-z]{32}\n`), out.String())
 	cancel()
 	assert.Equal(t, 0, <-done, errOut.String())
+}
+
+func TestServeWarnsOffLoopbackAndAppliesRateLimits(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	var out syncBuffer
+	var errOut syncBuffer
+	done := make(chan int, 1)
+	// 0.0.0.0 binds every interface of this machine; the test only talks to it over loopback.
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--secret-key", "sk_test_limits", "--rate-limits", "dev"}, env(nil), &out, &errOut)
+	}()
+	re := regexp.MustCompile(`at http://.*:(\d+)/v1`)
+	require.Eventually(t, func() bool { return re.MatchString(out.String()) }, 5*time.Second, 10*time.Millisecond)
+	assert.Contains(t, errOut.String(), "warning: listening on")
+	assert.Contains(t, errOut.String(), "which is not loopback")
+
+	c, err := invitations.New("sk_test_limits", invitations.WithBaseURL("http://127.0.0.1:"+re.FindStringSubmatch(out.String())[1]+"/v1"))
+	require.NoError(t, err)
+	// Clerk's development budget: 100 calls per 10 s, then 429 with Retry-After.
+	for i := range 100 {
+		_, err := c.List(t.Context(), invitations.ListParams{Limit: 1})
+		require.NoError(t, err, i)
+	}
+	_, err = c.List(t.Context(), invitations.ListParams{Limit: 1})
+	require.ErrorIs(t, err, invitations.ErrRateLimited)
+	var apiErr *invitations.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Positive(t, apiErr.RetryAfter)
+	cancel()
+	assert.Equal(t, 0, <-done)
 }
 
 func TestUsageErrors(t *testing.T) {
