@@ -59,8 +59,8 @@ type APIError struct {
 	Operation  string        // which call failed, e.g. "create"
 }
 
-// Error returns one line: the operation, the status and Clerk's long message(s), with the first
-// code and the trace id. It never contains the raw body.
+// Error returns one line: the operation, the status and Clerk's long message(s), then the first
+// code, the Retry-After delay and the trace id when present. It never contains the raw body.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("invitations: ")
