@@ -1,5 +1,6 @@
 # Everything here runs on a fresh machine with only Go installed: the generator is pinned as a Go
-# tool in go.mod and fetched by the go command.
+# tool in tools/go.mod (a module of its own, so that users of the library never inherit it) and
+# fetched by the go command.
 GO ?= go
 PKGS := ./...
 

@@ -9,7 +9,7 @@ package clerkinvitations
 
 import _ "embed"
 
-//go:generate go tool oapi-codegen -config generated/oapi-codegen.yaml openapi.yaml
+//go:generate go tool -modfile=tools/go.mod oapi-codegen -config generated/oapi-codegen.yaml openapi.yaml
 
 // Spec is openapi.yaml, the OpenAPI 3.0.3 document that generated/ is built from and that the
 // tests validate every request and response against.
