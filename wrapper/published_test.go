@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
 	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
 )
 
@@ -31,7 +32,7 @@ func TestRequestsMatchClerksPublishedDocument(t *testing.T) {
 	require.NoError(t, err)
 	rec := &specvalidate.Recorder{}
 	// The fixture's own transport still checks everything against openapi.yaml behind this one.
-	inner, _ := specvalidate.TestTransport(t, f.server.URL+"/v1", f.server.Client().Transport)
+	inner, _ := specvalidatetest.Transport(t, f.server.URL+"/v1", f.server.Client().Transport)
 	client, err := invitations.New(testKey,
 		invitations.WithBaseURL(f.server.URL+"/v1"),
 		invitations.WithHTTPClient(&http.Client{Transport: &specvalidate.Transport{Validator: v, Next: inner, Report: rec.Report}}))

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
 	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
 )
 
@@ -51,7 +52,7 @@ func setup(t *testing.T, opts ...invitations.Option) *fixture {
 	}))
 	t.Cleanup(f.server.Close)
 	base := f.server.URL + "/v1"
-	transport, rec := specvalidate.TestTransport(t, base, f.server.Client().Transport)
+	transport, rec := specvalidatetest.Transport(t, base, f.server.Client().Transport)
 	f.findings = rec
 	all := append([]invitations.Option{
 		invitations.WithBaseURL(base),

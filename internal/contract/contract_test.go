@@ -13,7 +13,7 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
-	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
 	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
 )
 
@@ -21,15 +21,7 @@ import (
 // faults sit outside that check, so tests can still break the protocol on purpose).
 func start(t *testing.T, opts ...func(*fakeclerk.Options)) (*fakeclerk.Server, string) {
 	t.Helper()
-	v, err := specvalidate.New("/v1", specvalidate.Strict)
-	require.NoError(t, err)
-	o := fakeclerk.Options{Inner: func(h http.Handler) http.Handler {
-		return v.Middleware(h, func(f specvalidate.Finding) {
-			if f.Kind == specvalidate.ResponseViolation {
-				t.Errorf("embedded server broke openapi.yaml: %s", f)
-			}
-		})
-	}}
+	o := fakeclerk.Options{Inner: specvalidatetest.ServerAnswers(t)}
 	for _, opt := range opts {
 		opt(&o)
 	}

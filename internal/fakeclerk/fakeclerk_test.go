@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
-	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
 )
 
 const key = "sk_test_fakeclerkkey"
@@ -32,15 +32,7 @@ type env struct {
 // openapi.yaml fails the test.
 func newEnv(t *testing.T, opts ...func(*fakeclerk.Options)) *env {
 	t.Helper()
-	v, err := specvalidate.New("/v1", specvalidate.Strict)
-	require.NoError(t, err)
-	o := fakeclerk.Options{SecretKey: key, Start: start, Inner: func(h http.Handler) http.Handler {
-		return v.Middleware(h, func(f specvalidate.Finding) {
-			if f.Kind == specvalidate.ResponseViolation {
-				t.Errorf("server answer breaks openapi.yaml: %s", f)
-			}
-		})
-	}}
+	o := fakeclerk.Options{SecretKey: key, Start: start, Inner: specvalidatetest.ServerAnswers(t)}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -1,10 +1,6 @@
 package specvalidate
 
-import (
-	"net/http"
-	"sync"
-	"testing"
-)
+import "sync"
 
 // Recorder collects findings; its Report method is a Transport's or Middleware's callback.
 // It is safe for concurrent use.
@@ -27,22 +23,4 @@ func (r *Recorder) Take() []Finding {
 	out := r.findings
 	r.findings = nil
 	return out
-}
-
-// TestTransport returns an http.RoundTripper that checks all traffic to baseURL in Strict mode
-// and a Recorder of its findings. Unless the test takes them with Recorder.Take, any finding
-// left at the end of the test fails it.
-func TestTransport(t testing.TB, baseURL string, next http.RoundTripper) (http.RoundTripper, *Recorder) {
-	t.Helper()
-	v, err := New(baseURL, Strict)
-	if err != nil {
-		t.Fatalf("specvalidate: %v", err)
-	}
-	rec := &Recorder{}
-	t.Cleanup(func() {
-		for _, f := range rec.Take() {
-			t.Errorf("openapi.yaml: %s", f)
-		}
-	})
-	return &Transport{Validator: v, Next: next, Report: rec.Report}, rec
 }
