@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all generate check-generated test lint bench contract serve
+.PHONY: all generate check-generated check-deps test lint bench contract serve
 
 all: check-generated lint test
 
@@ -19,6 +19,10 @@ check-generated: generate
 		git --no-pager diff --stat -- generated/ >&2; \
 		exit 1; \
 	fi
+
+## check-deps: a module importing the client inherits no generator module; no command links testing
+check-deps:
+	./.ci/check-deps
 
 ## test: vet, then every test with the race detector
 test:

@@ -2,7 +2,7 @@
 // Clerk's application invitation endpoints as the service really behaves, embedded as [Spec].
 //
 // Applications import the client in package invitations
-// (github.com/clerk-invitations/clerk-invitations-go/wrapper). Package generated holds the
+// (github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations). Package generated holds the
 // code oapi-codegen produces from openapi.yaml; regenerate it with `make generate` (or
 // `go generate ./...` from this directory) after every change to the document.
 package clerkinvitations

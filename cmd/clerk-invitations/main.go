@@ -28,7 +28,7 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 const usage = `usage:

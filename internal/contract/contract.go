@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // Target says where the suite runs.

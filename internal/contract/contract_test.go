@@ -14,7 +14,7 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // start runs an embedded server whose own answers are checked against openapi.yaml (injected

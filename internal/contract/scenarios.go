@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 var scenarios = []scenario{

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // BenchmarkListFullPage measures fetching and decoding the largest page Clerk serves (500

@@ -14,7 +14,7 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 const testKey = "sk_test_c2VjcmV0LWtleS1mb3ItdGVzdHM"

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
-	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitationstest"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
 )
 
 // inviteTeam is the kind of code a user tests: invite addresses, skipping ones already invited.

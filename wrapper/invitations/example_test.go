@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
-	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitationstest"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
 )
 
 // exampleServer starts an embedded Clerk for the examples; a real program calls

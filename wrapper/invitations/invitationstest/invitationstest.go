@@ -23,49 +23,75 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // Operation names an endpoint, for FailNext.
-type Operation = fakeclerk.Operation
+type Operation string
 
 // The endpoints.
 const (
-	OpCreate = fakeclerk.OpCreate // POST /invitations
-	OpList   = fakeclerk.OpList   // GET /invitations
-	OpBulk   = fakeclerk.OpBulk   // POST /invitations/bulk
-	OpRevoke = fakeclerk.OpRevoke // POST /invitations/{id}/revoke
+	OpCreate Operation = "create" // POST /invitations
+	OpList   Operation = "list"   // GET /invitations
+	OpBulk   Operation = "bulk"   // POST /invitations/bulk
+	OpRevoke Operation = "revoke" // POST /invitations/{id}/revoke
 )
 
-// Fault is what the server does instead of answering normally: a status with header and body, a
-// delay, or a dropped connection. A Fault with only a Delay answers normally afterwards.
-type Fault = fakeclerk.Fault
+// Fault is what the server does instead of answering a call normally. The zero Fault does
+// nothing.
+type Fault struct {
+	// Delay holds the answer back this long, or until the client gives up. A Fault with only a
+	// Delay then answers normally.
+	Delay time.Duration
+	// Status, when not 0, is sent instead of the real answer, with Header and Body; the call is
+	// not carried out. Use it for 5xx pages, 429s or any answer Clerk might give.
+	Status int
+	Header http.Header // sent with Status
+	Body   string      // sent with Status
+	// Drop closes the connection without answering (after Delay); the call is not carried out.
+	Drop bool
+}
 
-// RateLimits are request budgets per fixed window on the server's clock; see ClerkRateLimits.
-type RateLimits = fakeclerk.RateLimits
+// RateLimits are request budgets per fixed window, counted on the server's clock. A zero field
+// disables that budget. Once a budget is spent the server answers 429 too_many_requests with
+// Retry-After set to the seconds left in the window.
+type RateLimits struct {
+	CreatePerHour int           // POST /invitations
+	BulkPerHour   int           // POST /invitations/bulk
+	Overall       int           // every call, per OverallWindow
+	OverallWindow time.Duration // 0: 10 seconds
+}
 
 // ClerkRateLimits returns Clerk's documented budgets: 100 creates and 25 bulk creates an hour,
 // and overall calls per 10 seconds (100 for development instances, 1000 for production).
-func ClerkRateLimits(overall int) RateLimits { return fakeclerk.ClerkRateLimits(overall) }
+func ClerkRateLimits(overall int) RateLimits {
+	return RateLimits(fakeclerk.ClerkRateLimits(overall))
+}
 
-// Option configures NewServer.
-type Option func(*fakeclerk.Options)
+// Option configures NewServer and Start.
+type Option func(*config)
+
+// config is what the options set: the embedded server's own options.
+type config struct{ fake fakeclerk.Options }
 
 // WithRateLimits makes the server answer 429 with Retry-After once a budget is spent.
 // Without it there are no limits.
 func WithRateLimits(l RateLimits) Option {
-	return func(o *fakeclerk.Options) { o.RateLimits = &l }
+	return func(c *config) {
+		limits := fakeclerk.RateLimits(l)
+		c.fake.RateLimits = &limits
+	}
 }
 
 // WithClock starts the server's clock at start and stops it there: time then moves only with
 // Advance, which makes timestamps in tests predictable. Without it the clock follows real time.
 func WithClock(start time.Time) Option {
-	return func(o *fakeclerk.Options) { o.Start = start }
+	return func(c *config) { c.fake.Start = start }
 }
 
 // WithSecretKey makes the server accept key instead of a random one.
 func WithSecretKey(key string) Option {
-	return func(o *fakeclerk.Options) { o.SecretKey = key }
+	return func(c *config) { c.fake.SecretKey = key }
 }
 
 // Server is a running in-memory Clerk.
@@ -104,20 +130,20 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{}
-	o := fakeclerk.Options{
-		Inner: func(h http.Handler) http.Handler {
-			return validator.Middleware(h, func(f specvalidate.Finding) {
-				// Bad requests are the caller's to send; the server's answers are ours to get right.
-				if f.Kind == specvalidate.ResponseViolation {
-					s.mu.Lock()
-					s.violations = append(s.violations, f.String())
-					s.mu.Unlock()
-				}
-			})
-		},
-	}
+	var c config
 	for _, opt := range opts {
-		opt(&o)
+		opt(&c)
+	}
+	o := c.fake
+	o.Inner = func(h http.Handler) http.Handler {
+		return validator.Middleware(h, func(f specvalidate.Finding) {
+			// Bad requests are the caller's to send; the server's answers are ours to get right.
+			if f.Kind == specvalidate.ResponseViolation {
+				s.mu.Lock()
+				s.violations = append(s.violations, f.String())
+				s.mu.Unlock()
+			}
+		})
 	}
 	s.fake = fakeclerk.New(o)
 	s.http = httptest.NewServer(s.fake.Handler())
@@ -161,7 +187,9 @@ func (s *Server) Advance(d time.Duration) { s.fake.Advance(d) }
 func (s *Server) Now() time.Time { return s.fake.Now() }
 
 // FailNext makes the next n calls to op meet f instead of the normal answer.
-func (s *Server) FailNext(op Operation, n int, f Fault) { s.fake.InjectFault(op, n, f) }
+func (s *Server) FailNext(op Operation, n int, f Fault) {
+	s.fake.InjectFault(fakeclerk.Operation(op), n, fakeclerk.Fault(f))
+}
 
 // Len returns how many invitations the server holds, in any status.
 func (s *Server) Len() int { return s.fake.Len() }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // TestRequestsMatchClerksPublishedDocument sends every field of every call through a validator
@@ -19,7 +19,7 @@ import (
 // Only requests are checked: the published document omits most responses this client handles.
 func TestRequestsMatchClerksPublishedDocument(t *testing.T) {
 	t.Parallel()
-	published, err := os.ReadFile("../internal/specvalidate/testdata/clerk-published-invitations.yaml")
+	published, err := os.ReadFile("../../internal/specvalidate/testdata/clerk-published-invitations.yaml")
 	require.NoError(t, err)
 
 	f := setup(t)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
-	invitations "github.com/clerk-invitations/clerk-invitations-go/wrapper"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // FuzzErrorResponses answers a revoke with arbitrary error statuses, Retry-After values and
