@@ -76,12 +76,94 @@ func (e InvitationTemplateSlug) Valid() bool {
 	}
 }
 
+// Defines values for RevokedInvitationObject.
+const (
+	RevokedInvitationObjectInvitation RevokedInvitationObject = "invitation"
+)
+
+// Valid indicates whether the value is a known member of the RevokedInvitationObject enum.
+func (e RevokedInvitationObject) Valid() bool {
+	switch e {
+	case RevokedInvitationObjectInvitation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokedInvitationRevoked.
+const (
+	RevokedInvitationRevokedTrue RevokedInvitationRevoked = true
+)
+
+// Valid indicates whether the value is a known member of the RevokedInvitationRevoked enum.
+func (e RevokedInvitationRevoked) Valid() bool {
+	switch e {
+	case RevokedInvitationRevokedTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevokedInvitationStatus.
+const (
+	RevokedInvitationStatusRevoked RevokedInvitationStatus = "revoked"
+)
+
+// Valid indicates whether the value is a known member of the RevokedInvitationStatus enum.
+func (e RevokedInvitationStatus) Valid() bool {
+	switch e {
+	case RevokedInvitationStatusRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
+// BulkInvitationParams One item of a bulk create: the fields of a single create, where `public_metadata` and
+// `redirect_url` may also be `null` and `template_slug` defaults to `invitation`. Unknown
+// fields are rejected.
+type BulkInvitationParams struct {
+	// EmailAddress Who is invited.
+	EmailAddress string `json:"email_address"`
+
+	// ExpiresInDays Days until the invitation expires; 30 when absent.
+	ExpiresInDays *int `json:"expires_in_days,omitempty"`
+
+	// IgnoreExisting Create the invitation even when a pending one exists for the address.
+	IgnoreExisting *bool `json:"ignore_existing,omitempty"`
+
+	// Notify Whether Clerk emails the invitation. False creates it silently.
+	Notify *bool `json:"notify,omitempty"`
+
+	// PublicMetadata Copied into the user's public metadata when they sign up. At most 8 KB once encoded
+	// as JSON; more is refused with `form_param_exceeds_allowed_size`.
+	PublicMetadata map[string]interface{} `json:"public_metadata,omitempty"`
+
+	// RedirectURL Where the link in the email sends the person (custom flows): a URL or a path. A URL
+	// with a scheme other than `http` or `https` is refused with `invalid_url_scheme`.
+	RedirectURL  *string                 `json:"redirect_url,omitempty"`
+	TemplateSlug *InvitationTemplateSlug `json:"template_slug,omitempty"`
+}
+
 // ClerkError defines model for ClerkError.
 type ClerkError struct {
-	Code        string                 `json:"code"`
-	LongMessage string                 `json:"long_message"`
-	Message     string                 `json:"message"`
-	Meta        map[string]interface{} `json:"meta,omitempty"`
+	Code        string `json:"code"`
+	LongMessage string `json:"long_message"`
+	Message     string `json:"message"`
+
+	// Meta Details of one error. `param_name` names the parameter a 422 is about; `email_addresses`
+	// lists the addresses a `duplicate_record` is about. Other codes carry other keys.
+	Meta *ClerkErrorMeta `json:"meta,omitempty"`
+}
+
+// ClerkErrorMeta Details of one error. `param_name` names the parameter a 422 is about; `email_addresses`
+// lists the addresses a `duplicate_record` is about. Other codes carry other keys.
+type ClerkErrorMeta struct {
+	EmailAddresses       []string               `json:"email_addresses,omitempty"`
+	ParamName            *string                `json:"param_name,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // ClerkErrors The body of every error Clerk answers.
@@ -91,8 +173,7 @@ type ClerkErrors struct {
 	Meta         map[string]interface{} `json:"meta,omitempty"`
 }
 
-// CreateInvitationParams One invitation to create. The same object is the body of a single create and each item of
-// a bulk create. Unknown fields are rejected.
+// CreateInvitationParams The body of a single create. Unknown fields are rejected.
 type CreateInvitationParams struct {
 	// EmailAddress Who is invited.
 	EmailAddress string `json:"email_address"`
@@ -106,14 +187,25 @@ type CreateInvitationParams struct {
 	// Notify Whether Clerk emails the invitation. False creates it silently.
 	Notify *bool `json:"notify,omitempty"`
 
-	// PublicMetadata Copied into the user's public metadata when they sign up.
+	// PublicMetadata Copied into the user's public metadata when they sign up. At most 8 KB once encoded
+	// as JSON; more is refused with `form_param_exceeds_allowed_size`.
 	PublicMetadata map[string]interface{} `json:"public_metadata,omitempty"`
 
-	// RedirectURL Where the link in the email sends the person (custom flows).
+	// RedirectURL Where the link in the email sends the person (custom flows): a URL or a path. A URL
+	// with a scheme other than `http` or `https` is refused with `invalid_url_scheme`.
 	RedirectURL *string `json:"redirect_url,omitempty"`
 
 	// TemplateSlug Which email template the invitation is sent with.
 	TemplateSlug *InvitationTemplateSlug `json:"template_slug,omitempty"`
+}
+
+// DeletedObject The answer to a delete. For an invitation, `object` is `invitation`.
+type DeletedObject struct {
+	Deleted    bool    `json:"deleted"`
+	ExternalID *string `json:"external_id,omitempty"`
+	ID         *string `json:"id,omitempty"`
+	Object     string  `json:"object"`
+	Slug       *string `json:"slug,omitempty"`
 }
 
 // Invitation defines model for Invitation.
@@ -165,6 +257,38 @@ type InvitationStatus string
 
 // InvitationTemplateSlug Which email template the invitation is sent with.
 type InvitationTemplateSlug string
+
+// RevokedInvitation The answer to a revoke, an invitation that is now revoked.
+type RevokedInvitation struct {
+	// CreatedAt Unix time in milliseconds.
+	CreatedAt    int64  `json:"created_at"`
+	EmailAddress string `json:"email_address"`
+
+	// ExpiresAt Unix time in milliseconds after which the invitation is expired.
+	ExpiresAt *int64 `json:"expires_at,omitempty"`
+
+	// ID `inv_…`
+	ID             string                   `json:"id"`
+	Object         RevokedInvitationObject  `json:"object"`
+	PublicMetadata map[string]interface{}   `json:"public_metadata"`
+	Revoked        RevokedInvitationRevoked `json:"revoked"`
+	Status         RevokedInvitationStatus  `json:"status"`
+
+	// UpdatedAt Unix time in milliseconds.
+	UpdatedAt int64 `json:"updated_at"`
+
+	// URL The link that accepts the invitation.
+	URL *string `json:"url,omitempty"`
+}
+
+// RevokedInvitationObject defines model for RevokedInvitation.Object.
+type RevokedInvitationObject string
+
+// RevokedInvitationRevoked defines model for RevokedInvitation.Revoked.
+type RevokedInvitationRevoked bool
+
+// RevokedInvitationStatus defines model for RevokedInvitation.Status.
+type RevokedInvitationStatus string
 
 // InvitationID defines model for InvitationID.
 type InvitationID = string
@@ -233,13 +357,96 @@ type ListInvitationsParams struct {
 }
 
 // CreateBulkInvitationsJSONBody defines parameters for CreateBulkInvitations.
-type CreateBulkInvitationsJSONBody = []CreateInvitationParams
+type CreateBulkInvitationsJSONBody = []BulkInvitationParams
 
 // CreateInvitationJSONRequestBody defines body for CreateInvitation for application/json ContentType.
 type CreateInvitationJSONRequestBody = CreateInvitationParams
 
 // CreateBulkInvitationsJSONRequestBody defines body for CreateBulkInvitations for application/json ContentType.
 type CreateBulkInvitationsJSONRequestBody = CreateBulkInvitationsJSONBody
+
+// Getter for additional properties for ClerkErrorMeta. Returns the specified
+// element and whether it was found
+func (a ClerkErrorMeta) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ClerkErrorMeta
+func (a *ClerkErrorMeta) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ClerkErrorMeta to handle AdditionalProperties
+func (a *ClerkErrorMeta) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["email_addresses"]; found {
+		err = json.Unmarshal(raw, &a.EmailAddresses)
+		if err != nil {
+			return fmt.Errorf("error reading 'email_addresses': %w", err)
+		}
+		delete(object, "email_addresses")
+	}
+
+	if raw, found := object["param_name"]; found {
+		err = json.Unmarshal(raw, &a.ParamName)
+		if err != nil {
+			return fmt.Errorf("error reading 'param_name': %w", err)
+		}
+		delete(object, "param_name")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ClerkErrorMeta to handle AdditionalProperties
+func (a ClerkErrorMeta) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.EmailAddresses != nil {
+		object["email_addresses"], err = json.Marshal(a.EmailAddresses)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'email_addresses': %w", err)
+		}
+	}
+
+	if a.ParamName != nil {
+		object["param_name"], err = json.Marshal(a.ParamName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'param_name': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // AsInvitationList returns the union data inside the InvitationListResponse as a InvitationList
 func (t InvitationListResponse) AsInvitationList() (InvitationList, error) {
@@ -380,6 +587,7 @@ type ClientInterface interface {
 	// ListInvitations List invitations
 	//
 	// Lists the application's invitations, newest first unless `order_by` says otherwise.
+	// Without a `status` filter revoked invitations are left out (`status=revoked` lists them).
 	// Without `paginated` the answer is a bare array; with `paginated=true` it is an object
 	// holding one page and the number of invitations matching the filters.
 	//
@@ -430,6 +638,21 @@ type ClientInterface interface {
 	// Corresponds with POST /invitations/bulk (the `CreateBulkInvitations` operationId).
 	CreateBulkInvitations(ctx context.Context, body CreateBulkInvitationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteInvitation Delete an invitation permanently
+	//
+	// Removes the invitation record, whatever its status, together with the copies of the
+	// invitation email Clerk kept for its recipient: what a data-erasure request needs. Other
+	// records holding the same address (users, organization invitations) stay. Afterwards the
+	// invitation is not listed, and revoking or deleting it again answers 404. The request has
+	// no body.
+	//
+	// Ahead of Clerk's published document (2026-05-12), which lacks this operation; source:
+	// `deleteInvitation` in Clerk's JavaScript backend SDK, `@clerk/backend` 3.25.0. The 404 for
+	// an unknown or already deleted id is inferred.
+	//
+	// Corresponds with DELETE /invitations/{invitation_id} (the `DeleteInvitation` operationId).
+	DeleteInvitation(ctx context.Context, invitationID InvitationID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RevokeInvitation Revoke a pending invitation
 	//
 	// Makes a pending invitation's link stop working and answers the invitation with status
@@ -443,6 +666,7 @@ type ClientInterface interface {
 // ListInvitations List invitations
 //
 // Lists the application's invitations, newest first unless `order_by` says otherwise.
+// Without a `status` filter revoked invitations are left out (`status=revoked` lists them).
 // Without `paginated` the answer is a bare array; with `paginated=true` it is an object
 // holding one page and the number of invitations matching the filters.
 //
@@ -533,6 +757,31 @@ func (c *Client) CreateBulkInvitationsWithBody(ctx context.Context, contentType 
 // Corresponds with POST /invitations/bulk (the `CreateBulkInvitations` operationId).
 func (c *Client) CreateBulkInvitations(ctx context.Context, body CreateBulkInvitationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateBulkInvitationsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteInvitation Delete an invitation permanently
+//
+// Removes the invitation record, whatever its status, together with the copies of the
+// invitation email Clerk kept for its recipient: what a data-erasure request needs. Other
+// records holding the same address (users, organization invitations) stay. Afterwards the
+// invitation is not listed, and revoking or deleting it again answers 404. The request has
+// no body.
+//
+// Ahead of Clerk's published document (2026-05-12), which lacks this operation; source:
+// `deleteInvitation` in Clerk's JavaScript backend SDK, `@clerk/backend` 3.25.0. The 404 for
+// an unknown or already deleted id is inferred.
+//
+// Corresponds with DELETE /invitations/{invitation_id} (the `DeleteInvitation` operationId).
+func (c *Client) DeleteInvitation(ctx context.Context, invitationID InvitationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteInvitationRequest(c.Server, invitationID)
 	if err != nil {
 		return nil, err
 	}
@@ -756,6 +1005,40 @@ func NewCreateBulkInvitationsRequestWithBody(server string, contentType string, 
 	return req, nil
 }
 
+// NewDeleteInvitationRequest constructs an http.Request for the DeleteInvitation method
+func NewDeleteInvitationRequest(server string, invitationID InvitationID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "invitation_id", invitationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/invitations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRevokeInvitationRequest constructs an http.Request for the RevokeInvitation method
 func NewRevokeInvitationRequest(server string, invitationID InvitationID) (*http.Request, error) {
 	var err error
@@ -837,6 +1120,7 @@ type ClientWithResponsesInterface interface {
 	// ListInvitationsWithResponse List invitations
 	//
 	// Lists the application's invitations, newest first unless `order_by` says otherwise.
+	// Without a `status` filter revoked invitations are left out (`status=revoked` lists them).
 	// Without `paginated` the answer is a bare array; with `paginated=true` it is an object
 	// holding one page and the number of invitations matching the filters.
 	//
@@ -888,6 +1172,23 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /invitations/bulk (the `CreateBulkInvitations` operationId).
 	CreateBulkInvitationsWithResponse(ctx context.Context, body CreateBulkInvitationsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateBulkInvitationsResponse, error)
+
+	// DeleteInvitationWithResponse Delete an invitation permanently
+	//
+	// Removes the invitation record, whatever its status, together with the copies of the
+	// invitation email Clerk kept for its recipient: what a data-erasure request needs. Other
+	// records holding the same address (users, organization invitations) stay. Afterwards the
+	// invitation is not listed, and revoking or deleting it again answers 404. The request has
+	// no body.
+	//
+	// Ahead of Clerk's published document (2026-05-12), which lacks this operation; source:
+	// `deleteInvitation` in Clerk's JavaScript backend SDK, `@clerk/backend` 3.25.0. The 404 for
+	// an unknown or already deleted id is inferred.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /invitations/{invitation_id} (the `DeleteInvitation` operationId).
+	DeleteInvitationWithResponse(ctx context.Context, invitationID InvitationID, reqEditors ...RequestEditorFn) (*DeleteInvitationResponse, error)
 
 	// RevokeInvitationWithResponse Revoke a pending invitation
 	//
@@ -1279,6 +1580,146 @@ func (r CreateBulkInvitationsResponse) ContentType() string {
 	return ""
 }
 
+// DeleteInvitationResponse400Headers the declared response headers of an HTTP 400 response for DeleteInvitation
+type DeleteInvitationResponse400Headers struct {
+	ClerkTraceID *string
+}
+
+// DeleteInvitationResponse401Headers the declared response headers of an HTTP 401 response for DeleteInvitation
+type DeleteInvitationResponse401Headers struct {
+	ClerkTraceID *string
+}
+
+// DeleteInvitationResponse403Headers the declared response headers of an HTTP 403 response for DeleteInvitation
+type DeleteInvitationResponse403Headers struct {
+	ClerkTraceID *string
+}
+
+// DeleteInvitationResponse404Headers the declared response headers of an HTTP 404 response for DeleteInvitation
+type DeleteInvitationResponse404Headers struct {
+	ClerkTraceID *string
+}
+
+// DeleteInvitationResponse422Headers the declared response headers of an HTTP 422 response for DeleteInvitation
+type DeleteInvitationResponse422Headers struct {
+	ClerkTraceID *string
+}
+
+// DeleteInvitationResponse429Headers the declared response headers of an HTTP 429 response for DeleteInvitation
+type DeleteInvitationResponse429Headers struct {
+	ClerkTraceID *string
+	RetryAfter   int
+}
+
+// DeleteInvitationResponse5XXHeaders the declared response headers of an HTTP 5XX response for DeleteInvitation
+type DeleteInvitationResponse5XXHeaders struct {
+	ClerkTraceID *string
+}
+
+type DeleteInvitationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeletedObject
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON5XX the response for an HTTP 5XX `application/json` response
+	JSON5XX *ServerError
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *DeleteInvitationResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *DeleteInvitationResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *DeleteInvitationResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *DeleteInvitationResponse404Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *DeleteInvitationResponse422Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *DeleteInvitationResponse429Headers
+	// Headers5XX the parsed response headers for an HTTP 5XX response
+	Headers5XX *DeleteInvitationResponse5XXHeaders
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteInvitationResponse) GetJSON200() *DeletedObject {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DeleteInvitationResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DeleteInvitationResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DeleteInvitationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteInvitationResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r DeleteInvitationResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r DeleteInvitationResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON5XX returns the response for an HTTP 5XX `application/json` response
+func (r DeleteInvitationResponse) GetJSON5XX() *ServerError {
+	return r.JSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteInvitationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteInvitationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteInvitationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteInvitationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RevokeInvitationResponse400Headers the declared response headers of an HTTP 400 response for RevokeInvitation
 type RevokeInvitationResponse400Headers struct {
 	ClerkTraceID *string
@@ -1319,7 +1760,7 @@ type RevokeInvitationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Invitation
+	JSON200 *RevokedInvitation
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1351,7 +1792,7 @@ type RevokeInvitationResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r RevokeInvitationResponse) GetJSON200() *Invitation {
+func (r RevokeInvitationResponse) GetJSON200() *RevokedInvitation {
 	return r.JSON200
 }
 
@@ -1422,6 +1863,7 @@ func (r RevokeInvitationResponse) ContentType() string {
 // ListInvitationsWithResponse List invitations
 //
 // Lists the application's invitations, newest first unless `order_by` says otherwise.
+// Without a `status` filter revoked invitations are left out (`status=revoked` lists them).
 // Without `paginated` the answer is a bare array; with `paginated=true` it is an object
 // holding one page and the number of invitations matching the filters.
 //
@@ -1502,6 +1944,29 @@ func (c *ClientWithResponses) CreateBulkInvitationsWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseCreateBulkInvitationsResponse(rsp)
+}
+
+// DeleteInvitationWithResponse Delete an invitation permanently
+//
+// Removes the invitation record, whatever its status, together with the copies of the
+// invitation email Clerk kept for its recipient: what a data-erasure request needs. Other
+// records holding the same address (users, organization invitations) stay. Afterwards the
+// invitation is not listed, and revoking or deleting it again answers 404. The request has
+// no body.
+//
+// Ahead of Clerk's published document (2026-05-12), which lacks this operation; source:
+// `deleteInvitation` in Clerk's JavaScript backend SDK, `@clerk/backend` 3.25.0. The 404 for
+// an unknown or already deleted id is inferred.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /invitations/{invitation_id} (the `DeleteInvitation` operationId).
+func (c *ClientWithResponses) DeleteInvitationWithResponse(ctx context.Context, invitationID InvitationID, reqEditors ...RequestEditorFn) (*DeleteInvitationResponse, error) {
+	rsp, err := c.DeleteInvitation(ctx, invitationID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteInvitationResponse(rsp)
 }
 
 // RevokeInvitationWithResponse Revoke a pending invitation
@@ -1944,6 +2409,164 @@ func ParseCreateBulkInvitationsResponse(rsp *http.Response) (*CreateBulkInvitati
 	return response, nil
 }
 
+// ParseDeleteInvitationResponse parses an HTTP response from a DeleteInvitationWithResponse call
+func ParseDeleteInvitationResponse(rsp *http.Response) (*DeleteInvitationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteInvitationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeletedObject
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON5XX = &dest
+
+	case rsp.StatusCode/100 == 5:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	switch {
+	case rsp.StatusCode == 400:
+		var headers DeleteInvitationResponse400Headers
+		if values := rsp.Header.Values("Clerk-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Clerk-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClerkTraceID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers DeleteInvitationResponse401Headers
+		if values := rsp.Header.Values("Clerk-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Clerk-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClerkTraceID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers DeleteInvitationResponse403Headers
+		if values := rsp.Header.Values("Clerk-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Clerk-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClerkTraceID = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers DeleteInvitationResponse404Headers
+		if values := rsp.Header.Values("Clerk-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Clerk-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClerkTraceID = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 422:
+		var headers DeleteInvitationResponse422Headers
+		if values := rsp.Header.Values("Clerk-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Clerk-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClerkTraceID = &value
+		}
+		response.Headers422 = &headers
+	case rsp.StatusCode == 429:
+		var headers DeleteInvitationResponse429Headers
+		if values := rsp.Header.Values("Clerk-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Clerk-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClerkTraceID = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode/100 == 5:
+		var headers DeleteInvitationResponse5XXHeaders
+		if values := rsp.Header.Values("Clerk-Trace-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Clerk-Trace-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ClerkTraceID = &value
+		}
+		response.Headers5XX = &headers
+	}
+
+	return response, nil
+}
+
 // ParseRevokeInvitationResponse parses an HTTP response from a RevokeInvitationWithResponse call
 func ParseRevokeInvitationResponse(rsp *http.Response) (*RevokeInvitationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -1959,7 +2582,7 @@ func ParseRevokeInvitationResponse(rsp *http.Response) (*RevokeInvitationRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Invitation
+		var dest RevokedInvitation
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2113,6 +2736,9 @@ type ServerInterface interface {
 	// CreateBulkInvitations Create up to ten invitations at once
 	// (POST /invitations/bulk)
 	CreateBulkInvitations(w http.ResponseWriter, r *http.Request)
+	// DeleteInvitation Delete an invitation permanently
+	// (DELETE /invitations/{invitation_id})
+	DeleteInvitation(w http.ResponseWriter, r *http.Request, invitationID InvitationID)
 	// RevokeInvitation Revoke a pending invitation
 	// (POST /invitations/{invitation_id}/revoke)
 	RevokeInvitation(w http.ResponseWriter, r *http.Request, invitationID InvitationID)
@@ -2244,6 +2870,32 @@ func (siw *ServerInterfaceWrapper) CreateBulkInvitations(w http.ResponseWriter, 
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CreateBulkInvitations(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteInvitation operation middleware
+func (siw *ServerInterfaceWrapper) DeleteInvitation(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "invitation_id" -------------
+	var invitationID InvitationID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "invitation_id", r.PathValue("invitation_id"), &invitationID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "invitation_id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteInvitation(w, r, invitationID)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -2403,6 +3055,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/invitations", wrapper.CreateInvitation)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/invitations/bulk", wrapper.CreateBulkInvitations)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/invitations/{invitation_id}/revoke", wrapper.RevokeInvitation)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/invitations/{invitation_id}", wrapper.DeleteInvitation)
 
 	return m
 }
@@ -3012,6 +3665,197 @@ func (response CreateBulkInvitations5XXTextResponse) VisitCreateBulkInvitationsR
 	return err
 }
 
+type DeleteInvitationRequestObject struct {
+	InvitationID InvitationID `json:"invitation_id"`
+}
+
+type DeleteInvitationResponseObject interface {
+	VisitDeleteInvitationResponse(w http.ResponseWriter) error
+}
+
+type DeleteInvitation200JSONResponse DeletedObject
+
+func (response DeleteInvitation200JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response DeleteInvitation400JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClerkTraceID != nil {
+		w.Header().Set("Clerk-Trace-Id", fmt.Sprint(*response.Headers.ClerkTraceID))
+	}
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response DeleteInvitation401JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClerkTraceID != nil {
+		w.Header().Set("Clerk-Trace-Id", fmt.Sprint(*response.Headers.ClerkTraceID))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation403JSONResponse struct{ ForbiddenJSONResponse }
+
+func (response DeleteInvitation403JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClerkTraceID != nil {
+		w.Header().Set("Clerk-Trace-Id", fmt.Sprint(*response.Headers.ClerkTraceID))
+	}
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response DeleteInvitation404JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClerkTraceID != nil {
+		w.Header().Set("Clerk-Trace-Id", fmt.Sprint(*response.Headers.ClerkTraceID))
+	}
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation422JSONResponse struct {
+	UnprocessableEntityJSONResponse
+}
+
+func (response DeleteInvitation422JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClerkTraceID != nil {
+		w.Header().Set("Clerk-Trace-Id", fmt.Sprint(*response.Headers.ClerkTraceID))
+	}
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation429JSONResponse struct{ TooManyRequestsJSONResponse }
+
+func (response DeleteInvitation429JSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClerkTraceID != nil {
+		w.Header().Set("Clerk-Trace-Id", fmt.Sprint(*response.Headers.ClerkTraceID))
+	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation5XXJSONResponse struct {
+	Body       ClerkErrors
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response DeleteInvitation5XXJSONResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ClerkTraceID != nil {
+		w.Header().Set("Clerk-Trace-Id", fmt.Sprint(*response.Headers.ClerkTraceID))
+	}
+	w.WriteHeader(response.StatusCode)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteInvitation5XXTextHTMLResponse struct {
+	Body          io.Reader
+	Headers       ServerErrorResponseHeaders
+	StatusCode    int
+	ContentLength int64
+}
+
+func (response DeleteInvitation5XXTextHTMLResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/html")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ClerkTraceID != nil {
+		w.Header().Set("Clerk-Trace-Id", fmt.Sprint(*response.Headers.ClerkTraceID))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type DeleteInvitation5XXTextResponse struct {
+	Body       string
+	Headers    ServerErrorResponseHeaders
+	StatusCode int
+}
+
+func (response DeleteInvitation5XXTextResponse) VisitDeleteInvitationResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/plain")
+	if response.Headers.ClerkTraceID != nil {
+		w.Header().Set("Clerk-Trace-Id", fmt.Sprint(*response.Headers.ClerkTraceID))
+	}
+	w.WriteHeader(response.StatusCode)
+
+	_, err := w.Write([]byte(fmt.Sprint(response.Body)))
+	return err
+}
+
 type RevokeInvitationRequestObject struct {
 	InvitationID InvitationID `json:"invitation_id"`
 }
@@ -3020,7 +3864,7 @@ type RevokeInvitationResponseObject interface {
 	VisitRevokeInvitationResponse(w http.ResponseWriter) error
 }
 
-type RevokeInvitation200JSONResponse Invitation
+type RevokeInvitation200JSONResponse RevokedInvitation
 
 func (response RevokeInvitation200JSONResponse) VisitRevokeInvitationResponse(w http.ResponseWriter) error {
 
@@ -3214,6 +4058,9 @@ type StrictServerInterface interface {
 	// CreateBulkInvitations Create up to ten invitations at once
 	// (POST /invitations/bulk)
 	CreateBulkInvitations(ctx context.Context, request CreateBulkInvitationsRequestObject) (CreateBulkInvitationsResponseObject, error)
+	// DeleteInvitation Delete an invitation permanently
+	// (DELETE /invitations/{invitation_id})
+	DeleteInvitation(ctx context.Context, request DeleteInvitationRequestObject) (DeleteInvitationResponseObject, error)
 	// RevokeInvitation Revoke a pending invitation
 	// (POST /invitations/{invitation_id}/revoke)
 	RevokeInvitation(ctx context.Context, request RevokeInvitationRequestObject) (RevokeInvitationResponseObject, error)
@@ -3339,6 +4186,32 @@ func (sh *strictHandler) CreateBulkInvitations(w http.ResponseWriter, r *http.Re
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(CreateBulkInvitationsResponseObject); ok {
 		if err := validResponse.VisitCreateBulkInvitationsResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// DeleteInvitation operation middleware
+func (sh *strictHandler) DeleteInvitation(w http.ResponseWriter, r *http.Request, invitationID InvitationID) {
+	var request DeleteInvitationRequestObject
+
+	request.InvitationID = invitationID
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteInvitation(ctx, request.(DeleteInvitationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteInvitation")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(DeleteInvitationResponseObject); ok {
+		if err := validResponse.VisitDeleteInvitationResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

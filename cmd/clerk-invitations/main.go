@@ -4,8 +4,9 @@
 //	clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_…] [--rate-limits none|dev|prod]
 //	clerk-invitations contract
 //
-// serve answers the four invitation operations under /v1 until interrupted; point any HTTP
-// client, Clerk's own SDKs included, at the URL it prints.
+// serve answers the five invitation operations under /v1 until interrupted; point any HTTP
+// client, Clerk's own SDKs included, at the URL it prints. Clerk's Go SDK and this library take
+// the base URL with /v1; Clerk's JavaScript SDK adds /v1 itself and takes it without.
 //
 // contract runs the contract suite. Without CLERK_SECRET_KEY it starts the embedded server on
 // loopback and runs against it. With CLERK_SECRET_KEY it runs against the live API at
@@ -105,6 +106,9 @@ func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, stdout 
 	srv := &http.Server{Handler: fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "serving the Clerk invitations API at http://%s/v1\n", ln.Addr())
 	fmt.Fprintf(stdout, "secret key: %s\n", fake.SecretKey())
+	fmt.Fprintf(stdout, "  this library:      invitations.WithBaseURL(%q)\n", "http://"+ln.Addr().String()+"/v1")
+	fmt.Fprintf(stdout, "  Clerk's Go SDK:    clerk.BackendConfig{URL: clerk.String(%q)}\n", "http://"+ln.Addr().String()+"/v1")
+	fmt.Fprintf(stdout, "  Clerk's JS SDK:    createClerkClient({apiUrl: %q}) (it adds /v1 itself)\n", "http://"+ln.Addr().String())
 	fmt.Fprintf(stdout, "contract suite: CLERK_API_URL=http://%s/v1 CLERK_SECRET_KEY=%s make contract\n", ln.Addr(), fake.SecretKey())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

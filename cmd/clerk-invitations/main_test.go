@@ -77,6 +77,9 @@ func TestContractAgainstServe(t *testing.T) {
 	}
 	assert.Contains(t, served.String(), "serving the Clerk invitations API at http://"+ln.Addr().String()+"/v1\n")
 	assert.Contains(t, served.String(), "secret key: sk_test_servekey\n")
+	// Each SDK's base URL: Clerk's JavaScript SDK appends /v1 itself.
+	assert.Contains(t, served.String(), `Clerk's Go SDK:    clerk.BackendConfig{URL: clerk.String("http://`+ln.Addr().String()+`/v1")}`)
+	assert.Contains(t, served.String(), `Clerk's JS SDK:    createClerkClient({apiUrl: "http://`+ln.Addr().String()+`"})`)
 	assert.True(t, strings.HasSuffix(served.String(), "stopped\n"))
 }
 

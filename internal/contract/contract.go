@@ -3,8 +3,8 @@
 // openapi.yaml. It runs against the embedded server or a live Clerk instance.
 //
 // It is safe on a real account: addresses are on the reserved example.com domain and carry a
-// unique run tag, notify is always false, and every invitation the run created is revoked at the
-// end, also when a scenario fails.
+// unique run tag, notify is always false, and every invitation the run created is deleted at the
+// end (revoked where the service does not delete), also when a scenario fails.
 package contract
 
 import (
@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -115,7 +116,7 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 		r.Err = err
 		sum.record(out, r)
 	}
-	sum.record(out, Result{Name: "cleanup: revoke what this run created", Err: s.cleanup(ctx)})
+	sum.record(out, Result{Name: "cleanup: delete what this run created", Err: s.cleanup(ctx)})
 	fmt.Fprintf(out, "%d passed, %d failed\n", sum.Passed, sum.Failed)
 	return sum, nil
 }
@@ -174,6 +175,13 @@ func (s *session) remember(ids ...string) {
 	s.created = append(s.created, ids...)
 }
 
+// forget drops id from the cleanup list, once a scenario has deleted it.
+func (s *session) forget(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.created = slices.DeleteFunc(s.created, func(c string) bool { return c == id })
+}
+
 // create creates a silent invitation and remembers it for cleanup.
 func (s *session) create(ctx context.Context, p invitations.CreateParams) (*invitations.Invitation, error) {
 	p.Notify = invitations.Ptr(false)
@@ -184,7 +192,9 @@ func (s *session) create(ctx context.Context, p invitations.CreateParams) (*invi
 	return inv, err
 }
 
-// cleanup revokes every invitation the run created that is still pending.
+// cleanup deletes every invitation the run created. Where a delete answers 404 — the
+// invitation is gone, or the service does not have DeleteInvitation — it revokes instead, so
+// that nothing the run created stays pending on a real account.
 func (s *session) cleanup(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
@@ -193,28 +203,32 @@ func (s *session) cleanup(ctx context.Context) error {
 	s.mu.Unlock()
 	var errs []error
 	for _, id := range ids {
-		err := s.revokeWithRetry(ctx, id)
+		err := s.withRetry(ctx, func() error { return s.client.Delete(ctx, id) })
+		if errors.Is(err, invitations.ErrNotFound) {
+			err = s.withRetry(ctx, func() error { _, err := s.client.Revoke(ctx, id); return err })
+		}
 		switch {
-		case err == nil, errors.Is(err, invitations.ErrAlreadyRevoked), errors.Is(err, invitations.ErrAlreadyAccepted):
+		case err == nil, errors.Is(err, invitations.ErrNotFound), errors.Is(err, invitations.ErrAlreadyRevoked), errors.Is(err, invitations.ErrAlreadyAccepted):
 		default:
 			var apiErr *invitations.APIError
 			if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest {
 				continue // expired or otherwise no longer pending: nothing to revoke
 			}
-			errs = append(errs, fmt.Errorf("revoke %s: %w", id, err))
+			errs = append(errs, fmt.Errorf("clean up %s: %w", id, err))
 		}
 	}
 	s.findings.Take() // cleanup traffic is not a scenario
 	return errors.Join(errs...)
 }
 
-// revokeWithRetry revokes id, trying again after a 429, a 5xx or a transport error, so that
-// a passing fault does not leave an invitation behind on a real account.
-func (s *session) revokeWithRetry(ctx context.Context, id string) error {
+// withRetry runs call, trying again after a 429, a 5xx or a transport error, so that a passing
+// fault does not leave an invitation behind on a real account. Delete and revoke are safe to
+// repeat: a second try of one that succeeded answers 404 or already revoked.
+func (s *session) withRetry(ctx context.Context, call func() error) error {
 	const attempts = 3
 	var err error
 	for i := range attempts {
-		if _, err = s.client.Revoke(ctx, id); err == nil {
+		if err = call(); err == nil {
 			return nil
 		}
 		var apiErr *invitations.APIError
@@ -289,8 +303,8 @@ func (s *session) send(ctx context.Context, method, path, body string) (rawReply
 	return r, nil
 }
 
-// expectCode checks a raw reply's status and its first error's code and meta.name.
-func (r rawReply) expectCode(status int, code, name string) error {
+// expectCode checks a raw reply's status and its first error's code and meta.param_name.
+func (r rawReply) expectCode(status int, code, param string) error {
 	if r.Status != status {
 		return fmt.Errorf("status %d, want %d (body %.200s)", r.Status, status, r.Body)
 	}
@@ -300,8 +314,8 @@ func (r rawReply) expectCode(status int, code, name string) error {
 	if r.Errors[0].Code != code {
 		return fmt.Errorf("code %q, want %q", r.Errors[0].Code, code)
 	}
-	if name != "" && fmt.Sprint(r.Errors[0].Meta["name"]) != name {
-		return fmt.Errorf("meta.name %v, want %q", r.Errors[0].Meta["name"], name)
+	if param != "" && fmt.Sprint(r.Errors[0].Meta["param_name"]) != param {
+		return fmt.Errorf("meta.param_name %v, want %q (meta %v)", r.Errors[0].Meta["param_name"], param, r.Errors[0].Meta)
 	}
 	return nil
 }

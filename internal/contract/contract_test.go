@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,15 +22,53 @@ import (
 // start runs an embedded server whose own answers are checked against openapi.yaml (injected
 // faults sit outside that check, so tests can still break the protocol on purpose).
 func start(t *testing.T, opts ...func(*fakeclerk.Options)) (*fakeclerk.Server, string) {
+	fake, base, _ := startCounting(t, opts...)
+	return fake, base
+}
+
+// calls counts the requests a server received, by operation.
+type calls struct {
+	mu sync.Mutex
+	n  map[string]int // "POST /invitations" -> count
+}
+
+func (c *calls) count(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[key]
+}
+
+func (c *calls) total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sum := 0
+	for _, n := range c.n {
+		sum += n
+	}
+	return sum
+}
+
+// startCounting is start, also counting every request by method and path pattern.
+func startCounting(t *testing.T, opts ...func(*fakeclerk.Options)) (*fakeclerk.Server, string, *calls) {
 	t.Helper()
 	o := fakeclerk.Options{Inner: specvalidatetest.ServerAnswers(t)}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	fake := fakeclerk.New(o)
-	srv := httptest.NewServer(fake.Handler())
+	c := &calls{n: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.TrimPrefix(r.URL.Path, "/v1")
+		if path != "/invitations" && path != "/invitations/bulk" {
+			path = regexp.MustCompile(`^/invitations/[^/]+`).ReplaceAllString(path, "/invitations/{id}")
+		}
+		c.mu.Lock()
+		c.n[r.Method+" "+path]++
+		c.mu.Unlock()
+		fake.Handler().ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	return fake, srv.URL + "/v1"
+	return fake, srv.URL + "/v1", c
 }
 
 func pending(t *testing.T, base, key string) int {
@@ -43,7 +83,7 @@ func pending(t *testing.T, base, key string) int {
 func TestSuitePassesAgainstTheEmbeddedServer(t *testing.T) {
 	t.Parallel()
 	for _, live := range []bool{false, true} {
-		fake, base := start(t)
+		fake, base, calls := startCounting(t)
 		var out bytes.Buffer
 		sum, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey(), Live: live}, &out)
 		require.NoError(t, err)
@@ -51,15 +91,15 @@ func TestSuitePassesAgainstTheEmbeddedServer(t *testing.T) {
 		assert.Greater(t, sum.Passed, 10)
 		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 		assert.Regexp(t, `^\d+ passed, 0 failed$`, lines[len(lines)-1])
-		assert.Greater(t, fake.Len(), 15, "the scenarios really created invitations")
-		assert.Zero(t, pending(t, base, fake.SecretKey()), "cleanup revoked everything the run created")
+		assert.Greater(t, calls.count("POST /invitations"), 15, "the scenarios really created invitations")
+		assert.Zero(t, fake.Len(), "cleanup deleted everything the run created")
 	}
 }
 
 func TestSuiteFitsClerksDevelopmentRateLimits(t *testing.T) {
 	t.Parallel()
 	limits := fakeclerk.ClerkRateLimits(100)
-	fake, base := start(t, func(o *fakeclerk.Options) {
+	fake, base, calls := startCounting(t, func(o *fakeclerk.Options) {
 		o.RateLimits = &limits
 		o.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	})
@@ -67,6 +107,10 @@ func TestSuiteFitsClerksDevelopmentRateLimits(t *testing.T) {
 	sum, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey()}, &out)
 	require.NoError(t, err)
 	assert.Zero(t, sum.Failed, "with the clock stopped, every call falls in one 10 s window:\n%s", out.String())
+	// The README states these numbers; keep them in step.
+	assert.Equal(t, 23, calls.count("POST /invitations"), "create calls")
+	assert.Equal(t, 3, calls.count("POST /invitations/bulk"), "bulk create calls")
+	assert.Less(t, calls.total(), 80, "calls in all")
 }
 
 func TestSuiteFailsAndStillCleansUp(t *testing.T) {

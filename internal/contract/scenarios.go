@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
@@ -18,11 +19,13 @@ var scenarios = []scenario{
 	{name: "ignore_existing creates a second invitation", run: ignoreExisting},
 	{name: "bulk create keeps order", run: bulkCreate},
 	{name: "list filters by status and query", run: listFilters},
+	{name: "list without a status filter leaves revoked ones out, total_count too", run: listHidesRevoked},
 	{name: "list orders by email_address both ways", run: listOrder},
 	{name: "list pages with limit and offset, total_count stays", run: listPaging},
 	{name: "revoke, revoke twice, revoke unknown", run: revoke},
+	{name: "delete any status; then gone from lists and invitable again; delete or revoke it again: 404 (inferred)", run: deleteInvitation},
 	{name: "a wrong key: ErrUnauthorized", run: wrongKey},
-	{name: "the server rejects invalid input sent raw", rawInvalid: true, run: rawInvalid},
+	{name: "the server rejects invalid input sent raw, naming the parameter in meta.param_name", rawInvalid: true, run: rawInvalid},
 }
 
 func createEveryField(ctx context.Context, s *session) error {
@@ -164,6 +167,34 @@ func listFilters(ctx context.Context, s *session) error {
 	)
 }
 
+func listHidesRevoked(ctx context.Context, s *session) error {
+	var ids []string
+	for range 2 {
+		inv, err := s.create(ctx, invitations.CreateParams{EmailAddress: s.addr("hidden")})
+		if err != nil {
+			return err
+		}
+		ids = append(ids, inv.ID)
+	}
+	if _, err := s.client.Revoke(ctx, ids[0]); err != nil {
+		return err
+	}
+	prefix := s.prefix("hidden")
+	unfiltered, err := s.client.List(ctx, invitations.ListParams{Query: prefix})
+	if err != nil {
+		return err
+	}
+	revoked, err := s.client.List(ctx, invitations.ListParams{Query: prefix, Statuses: []invitations.Status{invitations.StatusRevoked}})
+	if err != nil {
+		return err
+	}
+	return errors.Join(
+		expect(len(unfiltered.Invitations) == 1 && unfiltered.Invitations[0].ID == ids[1], "unfiltered: %v, want only the pending one", emails(unfiltered.Invitations)),
+		expect(unfiltered.TotalCount == 1, "unfiltered: total_count %d, want 1", unfiltered.TotalCount),
+		expect(revoked.TotalCount == 1 && len(revoked.Invitations) == 1 && revoked.Invitations[0].ID == ids[0], "status=revoked: total_count %d, want 1", revoked.TotalCount),
+	)
+}
+
 func listOrder(ctx context.Context, s *session) error {
 	var created []string
 	for range 3 {
@@ -257,6 +288,48 @@ func revoke(ctx context.Context, s *session) error {
 	return nil
 }
 
+func deleteInvitation(ctx context.Context, s *session) error {
+	addr := s.addr("delete")
+	pending, err := s.create(ctx, invitations.CreateParams{EmailAddress: addr})
+	if err != nil {
+		return err
+	}
+	if err := s.client.Delete(ctx, pending.ID); err != nil {
+		return fmt.Errorf("delete a pending invitation: %w", err)
+	}
+	s.forget(pending.ID)
+	every := []invitations.Status{invitations.StatusPending, invitations.StatusAccepted, invitations.StatusRevoked, invitations.StatusExpired}
+	page, err := s.client.List(ctx, invitations.ListParams{Query: pending.ID, Statuses: every})
+	if err != nil {
+		return err
+	}
+	if err := expect(page.TotalCount == 0, "a deleted invitation is still listed (total_count %d)", page.TotalCount); err != nil {
+		return err
+	}
+	var errs []error
+	if err := s.client.Delete(ctx, pending.ID); !errors.Is(err, invitations.ErrNotFound) {
+		errs = append(errs, fmt.Errorf("delete it again: got %v, want ErrNotFound", err))
+	}
+	if _, err := s.client.Revoke(ctx, pending.ID); !errors.Is(err, invitations.ErrNotFound) {
+		errs = append(errs, fmt.Errorf("revoke it: got %v, want ErrNotFound", err))
+	}
+	// The address no longer counts as invited: a new invitation is not a duplicate.
+	again, err := s.create(ctx, invitations.CreateParams{EmailAddress: addr})
+	if err != nil {
+		return errors.Join(append(errs, fmt.Errorf("invite the address again: %w", err))...)
+	}
+	// Any status can be deleted: a revoked one too.
+	if _, err := s.client.Revoke(ctx, again.ID); err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	if err := s.client.Delete(ctx, again.ID); err != nil {
+		errs = append(errs, fmt.Errorf("delete a revoked invitation: %w", err))
+	} else {
+		s.forget(again.ID)
+	}
+	return errors.Join(errs...)
+}
+
 func wrongKey(ctx context.Context, s *session) error {
 	bad, err := invitations.New("sk_test_contractWrongKey"+s.tag, invitations.WithBaseURL(s.target.BaseURL), invitations.WithHTTPClient(s.raw))
 	if err != nil {
@@ -281,7 +354,9 @@ func rawInvalid(ctx context.Context, s *session) error {
 		{"invalid email_address", "POST", "/invitations", `{"email_address":"not-an-address","notify":false}`, 422, "form_param_format_invalid", "email_address"},
 		{"unknown field", "POST", "/invitations", fmt.Sprintf(`{"email_address":%q,"notify":false,"role":"admin"}`, addr), 422, "form_param_unknown", "role"},
 		{"expires_in_days 0", "POST", "/invitations", fmt.Sprintf(`{"email_address":%q,"notify":false,"expires_in_days":0}`, addr), 422, "form_param_value_invalid", "expires_in_days"},
-		{"bulk over 10", "POST", "/invitations/bulk", bulkOf(s, 11), 400, "bulk_size_exceeded", ""},
+		{"bulk over 10 (inferred)", "POST", "/invitations/bulk", bulkOf(s, 11), 400, "bulk_size_exceeded", ""},
+		{"redirect_url with a javascript: scheme", "POST", "/invitations", fmt.Sprintf(`{"email_address":%q,"notify":false,"redirect_url":"javascript:alert(1)"}`, addr), 422, "invalid_url_scheme", "redirect_url"},
+		{"public_metadata over 8 KB (8,192 bytes inferred)", "POST", "/invitations", fmt.Sprintf(`{"email_address":%q,"notify":false,"public_metadata":{"k":"%s"}}`, addr, strings.Repeat("x", rules.MaxMetadataBytes-7)), 422, "form_param_exceeds_allowed_size", "public_metadata"},
 		{"limit 0", "GET", "/invitations?" + url.Values{"limit": {"0"}}.Encode(), "", 422, "form_param_value_invalid", "limit"},
 	}
 	var errs []error

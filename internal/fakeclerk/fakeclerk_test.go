@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
 )
 
@@ -56,8 +57,9 @@ func (r reply) errorCodes() []string {
 	for _, e := range list {
 		entry := e.(map[string]any)
 		code := entry["code"].(string)
-		if meta, ok := entry["meta"].(map[string]any); ok && meta["name"] != nil {
-			code += ":" + fmt.Sprint(meta["name"])
+		// Clerk names the parameter in meta.param_name (its SDKs read that key).
+		if meta, ok := entry["meta"].(map[string]any); ok && meta["param_name"] != nil {
+			code += ":" + fmt.Sprint(meta["param_name"])
 		}
 		codes = append(codes, code)
 	}
@@ -347,21 +349,26 @@ func TestList(t *testing.T) {
 	require.NoError(t, e.fake.Accept(ids["alice@example.com"]))
 	e.call("POST", "/v1/invitations/"+ids["dave@example.com"]+"/revoke", "")
 
+	// dave's invitation is revoked: only a status filter naming revoked lists it.
 	cases := []struct {
 		query string
 		want  []string
 	}{
-		{"", []string{"dave@example.com", "bob@other.test", "alice@example.com", "carol@example.com"}},
-		{"order_by=created_at", []string{"carol@example.com", "alice@example.com", "bob@other.test", "dave@example.com"}},
-		{"order_by=%2Bemail_address", []string{"alice@example.com", "bob@other.test", "carol@example.com", "dave@example.com"}},
-		{"order_by=-email_address", []string{"dave@example.com", "carol@example.com", "bob@other.test", "alice@example.com"}},
-		{"order_by=expires_at", []string{"dave@example.com", "bob@other.test", "alice@example.com", "carol@example.com"}},
+		{"", []string{"bob@other.test", "alice@example.com", "carol@example.com"}},
+		{"order_by=created_at", []string{"carol@example.com", "alice@example.com", "bob@other.test"}},
+		{"order_by=%2Bemail_address", []string{"alice@example.com", "bob@other.test", "carol@example.com"}},
+		{"order_by=-email_address", []string{"carol@example.com", "bob@other.test", "alice@example.com"}},
+		{"order_by=expires_at", []string{"bob@other.test", "alice@example.com", "carol@example.com"}},
+		{"order_by=expires_at&status=revoked&status=pending&status=accepted", []string{"dave@example.com", "bob@other.test", "alice@example.com", "carol@example.com"}},
 		{"status=pending", []string{"bob@other.test", "carol@example.com"}},
+		{"status=revoked", []string{"dave@example.com"}},
 		{"status=accepted&status=revoked", []string{"dave@example.com", "alice@example.com"}},
 		{"query=OTHER", []string{"bob@other.test"}},
+		{"query=dave", nil},
+		{"query=dave&status=revoked", []string{"dave@example.com"}},
 		{"query=" + ids["carol@example.com"], []string{"carol@example.com"}},
-		{"limit=2", []string{"dave@example.com", "bob@other.test"}},
-		{"limit=2&offset=3", []string{"carol@example.com"}},
+		{"limit=2", []string{"bob@other.test", "alice@example.com"}},
+		{"limit=2&offset=2", []string{"carol@example.com"}},
 		{"offset=10", nil},
 	}
 	for _, tc := range cases {
@@ -379,6 +386,8 @@ func TestList(t *testing.T) {
 	total := e.call("GET", "/v1/invitations?paginated=true&limit=1&status=pending", "")
 	assert.Equal(t, float64(2), total.object()["total_count"])
 	assert.Len(t, listIDs(total), 1)
+	unfiltered := e.call("GET", "/v1/invitations?paginated=true&limit=1", "")
+	assert.Equal(t, float64(3), unfiltered.object()["total_count"], "the count leaves the revoked invitation out too")
 }
 
 func TestListDefaultsToTenNewestFirst(t *testing.T) {
@@ -516,4 +525,124 @@ func TestConcurrentCreatesOfOneAddress(t *testing.T) {
 	}
 	assert.Equal(t, map[int]int{200: 1, 400: 19}, counts, "exactly one pending invitation per address")
 	assert.Equal(t, 1, e.fake.Len())
+}
+
+func TestDeleteAnyStatus(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pending := e.create("a@example.com")["id"].(string)
+	accepted := e.create("b@example.com")["id"].(string)
+	expired := e.create("c@example.com")["id"].(string)
+	revoked := e.create("d@example.com")["id"].(string)
+	keep := e.create("e@example.com")["id"].(string)
+	require.NoError(t, e.fake.Accept(accepted))
+	require.NoError(t, e.fake.Expire(expired))
+	require.Equal(t, 200, e.call("POST", "/v1/invitations/"+revoked+"/revoke", "").status)
+
+	for _, id := range []string{pending, accepted, expired, revoked} {
+		r := e.call("DELETE", "/v1/invitations/"+id, "")
+		require.Equal(t, 200, r.status, r.raw)
+		assert.Equal(t, map[string]any{"object": "invitation", "id": id, "deleted": true}, r.object())
+		_, found := e.fake.Lookup(id)
+		assert.False(t, found, "a deleted invitation is gone")
+
+		again := e.call("DELETE", "/v1/invitations/"+id, "")
+		assert.Equal(t, 404, again.status)
+		assert.Equal(t, []string{"resource_not_found"}, again.errorCodes())
+		assert.Contains(t, again.raw, "No invitation was found with id "+id)
+		revoke := e.call("POST", "/v1/invitations/"+id+"/revoke", "")
+		assert.Equal(t, 404, revoke.status)
+		assert.Equal(t, []string{"resource_not_found"}, revoke.errorCodes())
+	}
+	assert.Equal(t, 1, e.fake.Len())
+	every := e.call("GET", "/v1/invitations?status=pending&status=accepted&status=revoked&status=expired", "")
+	assert.Len(t, every.body, 1, "deleted invitations are listed under no status")
+	_, found := e.fake.Lookup(keep)
+	assert.True(t, found)
+
+	// The address no longer counts as invited.
+	e.create("a@example.com")
+	// The user an accepted invitation made stays: deleting touches only the invitation.
+	r := e.call("POST", "/v1/invitations", `{"email_address":"b@example.com"}`)
+	assert.Equal(t, []string{"form_identifier_exists:email_address"}, r.errorCodes())
+
+	for _, id := range []string{"inv_doesnotexist", "inv%2F..%2Fx"} {
+		r := e.call("DELETE", "/v1/invitations/"+id, "")
+		assert.Equal(t, 404, r.status, id)
+		assert.Equal(t, []string{"resource_not_found"}, r.errorCodes(), id)
+	}
+	assert.Equal(t, 404, e.call("DELETE", "/v1/invitations", "").status, "DELETE on the collection is no operation")
+}
+
+func TestDeleteOfOneOfTwoInvitationsOfAnAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := e.create("ada@example.com")["id"].(string)
+	second := e.create("ada@example.com", `,"ignore_existing":true`)["id"].(string)
+	require.Equal(t, 200, e.call("DELETE", "/v1/invitations/"+first, "").status)
+	// The other invitation is still pending, so the address is still invited.
+	r := e.call("POST", "/v1/invitations", `{"email_address":"ada@example.com"}`)
+	assert.Equal(t, []string{"duplicate_record"}, r.errorCodes())
+	require.Equal(t, 200, e.call("DELETE", "/v1/invitations/"+second, "").status)
+	e.create("ada@example.com")
+}
+
+func TestCreateLimits(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	pad := func(n int) string { return `{"k":"` + strings.Repeat("x", n-8) + `"}` } // n bytes of JSON
+	cases := []struct {
+		name, body string
+		codes      []string
+	}{
+		{"metadata one byte over 8 KB", `{"email_address":"a@example.com","public_metadata":` + pad(rules.MaxMetadataBytes+1) + `}`, []string{"form_param_exceeds_allowed_size:public_metadata"}},
+		{"metadata counted as re-encoded, escapes included", `{"email_address":"a@example.com","public_metadata":{"k":"` + strings.Repeat("<", 1400) + `"}}`, []string{"form_param_exceeds_allowed_size:public_metadata"}},
+		{"metadata nested 10,000 deep", `{"email_address":"a@example.com","public_metadata":{"a":` + strings.Repeat("[", 9990) + strings.Repeat("]", 9990) + `}}`, []string{"form_param_exceeds_allowed_size:public_metadata"}},
+		{"redirect javascript", `{"email_address":"a@example.com","redirect_url":"javascript:alert(1)"}`, []string{"invalid_url_scheme:redirect_url"}},
+		{"redirect ftp", `{"email_address":"a@example.com","redirect_url":"FTP://example.com"}`, []string{"invalid_url_scheme:redirect_url"}},
+		{"single create: null metadata", `{"email_address":"a@example.com","public_metadata":null}`, []string{"form_param_format_invalid:public_metadata"}},
+		{"single create: null redirect", `{"email_address":"a@example.com","redirect_url":null}`, []string{"form_param_format_invalid:redirect_url"}},
+	}
+	for _, tc := range cases {
+		r := e.call("POST", "/v1/invitations", tc.body)
+		assert.Equal(t, 422, r.status, tc.name)
+		assert.Equal(t, tc.codes, r.errorCodes(), tc.name)
+	}
+	r := e.call("POST", "/v1/invitations", `{"email_address":"a@example.com","redirect_url":"javascript:x"}`)
+	assert.Contains(t, r.raw, "Please provide a URL with one of the following schemes: https, http")
+	assert.Equal(t, 0, e.fake.Len())
+
+	// Bulk items may carry null for both; the limits apply to them as well.
+	r = e.call("POST", "/v1/invitations/bulk", `[{"email_address":"n@example.com","public_metadata":null,"redirect_url":null}]`)
+	assert.Equal(t, 200, r.status, r.raw)
+	r = e.call("POST", "/v1/invitations/bulk", `[{"email_address":"o@example.com"},{"email_address":"p@example.com","redirect_url":"mailto:x@example.com"}]`)
+	assert.Equal(t, []string{"invalid_url_scheme:redirect_url"}, r.errorCodes())
+	assert.Contains(t, r.raw, `"index":1`, "a bulk entry says which item it is about")
+
+	// At the limit and through lists: exactly 8 KB, and the deepest nesting 8 KB allows.
+	exact := e.create("q@example.com", `,"public_metadata":`+pad(rules.MaxMetadataBytes))
+	assert.Len(t, exact["public_metadata"].(map[string]any)["k"], rules.MaxMetadataBytes-8)
+	depth := (rules.MaxMetadataBytes - len(`{"a":}`)) / 2
+	e.create("r@example.com", `,"public_metadata":{"a":`+strings.Repeat("[", depth)+strings.Repeat("]", depth)+`}`)
+	for _, path := range []string{"/v1/invitations", "/v1/invitations?paginated=true&limit=500"} {
+		r := e.call("GET", path, "")
+		assert.Equal(t, 200, r.status, "whatever the server stored, it can list: %.200s", r.raw)
+	}
+	for _, u := range []string{"https://app.test/x", "/welcome", "welcome"} {
+		e.create(fmt.Sprintf("u%d@example.com", len(u)), `,"redirect_url":`+jsonString(u))
+	}
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func TestIdentifierErrorDoesNotEchoTheAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.fake.RegisterUser("someone.registered@example.com")
+	r := e.call("POST", "/v1/invitations", `{"email_address":"someone.registered@example.com"}`)
+	assert.Equal(t, 422, r.status)
+	assert.NotContains(t, r.raw, "someone.registered")
 }

@@ -152,7 +152,7 @@ func (s *Server) rateLimited(op Operation) *apiError {
 	}
 	secs := int((wait + time.Second - 1) / time.Second)
 	e := newError(http.StatusTooManyRequests, "too_many_requests", "Too many requests",
-		"Too many requests, retry later.", nil)
+		"Too many requests, retry later.")
 	e.retryAfter = max(secs, 1)
 	return e
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
 // routes builds the handler chain: faults, then Options.Inner (if any) around auth, API version,
@@ -25,7 +26,7 @@ func (s *Server) routes(inner func(http.Handler) http.Handler) http.Handler {
 			errBodyInvalid("The request body could not be decoded.").write(w)
 		},
 		ResponseErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			newError(http.StatusInternalServerError, "internal_clerk_error", "Oops, something went wrong", "The server failed to answer.", nil).write(w)
+			newError(http.StatusInternalServerError, "internal_clerk_error", "Oops, something went wrong", "The server failed to answer.").write(w)
 		},
 	})
 	generated.HandlerWithOptions(strict, generated.StdHTTPServerOptions{
@@ -57,6 +58,8 @@ func operationOf(r *http.Request) (Operation, bool) {
 		return OpBulk, true
 	case strings.HasSuffix(rest, "/revoke") && r.Method == http.MethodPost && strings.Count(rest, "/") == 2:
 		return OpRevoke, true
+	case r.Method == http.MethodDelete && strings.Count(rest, "/") == 1:
+		return OpDelete, true
 	}
 	return "", false
 }
@@ -85,7 +88,7 @@ func (s *Server) checks(next http.Handler) http.Handler {
 		header, query := r.Header.Get("Clerk-API-Version"), r.URL.Query().Get("__clerk_api_version")
 		if header != "" && query != "" || header != "" && !apiVersionPattern.MatchString(header) || query != "" && !apiVersionPattern.MatchString(query) {
 			newError(http.StatusBadRequest, "api_version_invalid", "invalid API version",
-				"The API version must be a date such as 2025-04-10, sent in the Clerk-API-Version header or the __clerk_api_version parameter, not both.", nil).write(w)
+				"The API version must be a date such as 2025-04-10, sent in the Clerk-API-Version header or the __clerk_api_version parameter, not both.").write(w)
 			return
 		}
 		op, ok := operationOf(r)
@@ -153,17 +156,24 @@ func unprocessable(e generated.ClerkError) generated.UnprocessableEntityJSONResp
 	return generated.UnprocessableEntityJSONResponse{Body: body, Headers: generated.UnprocessableEntityResponseHeaders{ClerkTraceID: trace}}
 }
 
+// duplicateEntry is Clerk's answer for addresses with a pending invitation; meta lists them.
 func duplicateEntry(addrs []string) generated.ClerkError {
+	short := "duplicate invitation"
+	if len(addrs) > 1 {
+		short += "s"
+	}
 	return generated.ClerkError{
 		Code:        "duplicate_record",
-		Message:     "duplicate record",
+		Message:     short,
 		LongMessage: fmt.Sprintf("There are already pending invitations for the following email addresses: %s", strings.Join(addrs, ", ")),
-		Meta:        map[string]any{"email_addresses": addrs},
+		Meta:        &generated.ClerkErrorMeta{EmailAddresses: addrs},
 	}
 }
 
-func identifierEntry(addr string) generated.ClerkError {
-	return errParam("form_identifier_exists", "email_address", fmt.Sprintf("A user with the email address %s already exists.", addr))
+// identifierEntry is the answer for an address that belongs to a user. Clerk does not document
+// it; form_identifier_exists with param_name email_address is inferred.
+func identifierEntry() generated.ClerkError {
+	return errParam("form_identifier_exists", "email_address", "That email address is taken. Please try another.")
 }
 
 // admitLocked decides whether items can be created now: it returns a 400 duplicate entry or a 422
@@ -176,7 +186,7 @@ func (s *Server) admitLocked(items []generated.CreateInvitationParams, bulk bool
 		ignore := it.IgnoreExisting != nil && *it.IgnoreExisting
 		// A single create with ignore_existing may invite a registered address; bulk never may.
 		if s.users[addr] && (bulk || !ignore) {
-			e := identifierEntry(it.EmailAddress)
+			e := identifierEntry()
 			return http.StatusUnprocessableEntity, &e
 		}
 		if !ignore && (inBatch[addr] || s.hasPendingLocked(addr)) {
@@ -204,7 +214,7 @@ func (s *Server) hasPendingLocked(addr string) bool {
 
 func (s *Server) createLocked(p generated.CreateInvitationParams) generated.Invitation {
 	now := s.nowLocked()
-	days := 30
+	days := rules.DefaultExpiresInDays
 	if p.ExpiresInDays != nil {
 		days = *p.ExpiresInDays
 	}
@@ -265,7 +275,11 @@ func (a api) CreateBulkInvitations(_ context.Context, req generated.CreateBulkIn
 	s := a.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	items := *req.Body
+	items := make([]generated.CreateInvitationParams, len(*req.Body))
+	for i, it := range *req.Body {
+		// A bulk item has the fields of a single create; only its schema's nullability differs.
+		items[i] = generated.CreateInvitationParams(it)
+	}
 	status, entry := s.admitLocked(items, true)
 	switch status {
 	case http.StatusBadRequest:
@@ -286,17 +300,18 @@ func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationR
 	defer s.mu.Unlock()
 	r, ok := s.records[req.InvitationID]
 	if !ok {
-		body, trace := clerkBody(errNotFound().errors...)
+		body, trace := clerkBody(invitationNotFound(req.InvitationID))
 		return generated.RevokeInvitation404JSONResponse{NotFoundJSONResponse: generated.NotFoundJSONResponse{Body: body, Headers: generated.NotFoundResponseHeaders{ClerkTraceID: trace}}}, nil
 	}
 	s.refreshLocked(r)
 	var refusal *generated.ClerkError
 	switch r.inv.Status {
 	case generated.InvitationStatusRevoked:
-		refusal = &generated.ClerkError{Code: "invitation_already_revoked", Message: "invitation already revoked", LongMessage: "This invitation has already been revoked."}
+		refusal = &generated.ClerkError{Code: "invitation_already_revoked", Message: "Invitation is already revoked.", LongMessage: "Invitation is already revoked."}
 	case generated.InvitationStatusAccepted:
-		refusal = &generated.ClerkError{Code: "invitation_already_accepted", Message: "invitation already accepted", LongMessage: "This invitation has already been accepted and cannot be revoked."}
+		refusal = &generated.ClerkError{Code: "invitation_already_accepted", Message: "Invitation is already accepted, try signing in instead.", LongMessage: "Invitation is already accepted, try signing in instead."}
 	case generated.InvitationStatusExpired:
+		// Inferred: Clerk documents no code for revoking an expired invitation.
 		refusal = &generated.ClerkError{Code: "invitation_already_expired", Message: "invitation expired", LongMessage: "This invitation has expired and cannot be revoked."}
 	}
 	if refusal != nil {
@@ -306,10 +321,45 @@ func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationR
 	r.inv.Revoked = &revoked
 	r.inv.Status = generated.InvitationStatusRevoked
 	r.inv.UpdatedAt = s.nowLocked().UnixMilli()
-	return generated.RevokeInvitation200JSONResponse(r.inv), nil
+	return generated.RevokeInvitation200JSONResponse(revokedInvitation(r.inv)), nil
 }
 
-var orderByPattern = regexp.MustCompile(`^([+-]?)(created_at|email_address|expires_at)$`)
+// revokedInvitation is inv in the revoke answer's own type.
+func revokedInvitation(inv generated.Invitation) generated.RevokedInvitation {
+	return generated.RevokedInvitation{
+		Object:         generated.RevokedInvitationObject(inv.Object),
+		ID:             inv.ID,
+		EmailAddress:   inv.EmailAddress,
+		PublicMetadata: inv.PublicMetadata,
+		Revoked:        true,
+		Status:         generated.RevokedInvitationStatusRevoked,
+		URL:            inv.URL,
+		ExpiresAt:      inv.ExpiresAt,
+		CreatedAt:      inv.CreatedAt,
+		UpdatedAt:      inv.UpdatedAt,
+	}
+}
+
+// DeleteInvitation removes an invitation of any status for good. Clerk's JavaScript SDK is the
+// source of this operation; the 404 for an unknown or already deleted id is inferred.
+func (a api) DeleteInvitation(_ context.Context, req generated.DeleteInvitationRequestObject) (generated.DeleteInvitationResponseObject, error) {
+	s := a.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.records[req.InvitationID]
+	if !ok {
+		body, trace := clerkBody(invitationNotFound(req.InvitationID))
+		return generated.DeleteInvitation404JSONResponse{NotFoundJSONResponse: generated.NotFoundJSONResponse{Body: body, Headers: generated.NotFoundResponseHeaders{ClerkTraceID: trace}}}, nil
+	}
+	delete(s.records, r.inv.ID)
+	addr := strings.ToLower(r.inv.EmailAddress)
+	s.byAddr[addr] = slices.DeleteFunc(s.byAddr[addr], func(x *record) bool { return x == r })
+	if len(s.byAddr[addr]) == 0 {
+		delete(s.byAddr, addr)
+	}
+	id := r.inv.ID
+	return generated.DeleteInvitation200JSONResponse{Object: string(generated.InvitationObjectInvitation), ID: &id, Deleted: true}, nil
+}
 
 func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsRequestObject) (generated.ListInvitationsResponseObject, error) {
 	p := req.Params
@@ -321,23 +371,23 @@ func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsReq
 			return invalid("status", "status must be one of pending, accepted, revoked, expired.")
 		}
 	}
-	order := "-created_at"
+	order := rules.DefaultOrderBy
 	if p.OrderBy != nil {
 		order = *p.OrderBy
 	}
-	m := orderByPattern.FindStringSubmatch(order)
-	if m == nil {
-		return invalid("order_by", "order_by must be created_at, email_address or expires_at, optionally prefixed with + or -.")
+	field, desc, ok := rules.ParseOrderBy(order)
+	if !ok {
+		return invalid("order_by", "order_by must be one of "+strings.Join(rules.OrderByFields, ", ")+", optionally prefixed with + or -.")
 	}
-	limit, offset := 10, 0
+	limit, offset := rules.DefaultLimit, 0
 	if p.Limit != nil {
 		limit = *p.Limit
 	}
 	if p.Offset != nil {
 		offset = *p.Offset
 	}
-	if limit < 1 || limit > 500 {
-		return invalid("limit", "limit must be between 1 and 500.")
+	if limit < rules.MinLimit || limit > rules.MaxLimit {
+		return invalid("limit", fmt.Sprintf("limit must be between %d and %d.", rules.MinLimit, rules.MaxLimit))
 	}
 	if offset < 0 {
 		return invalid("offset", "offset must be 0 or greater.")
@@ -352,7 +402,11 @@ func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsReq
 	}
 	for _, r := range s.records {
 		s.refreshLocked(r)
-		if len(p.Status) > 0 && !slices.Contains(p.Status, r.inv.Status) {
+		switch {
+		case len(p.Status) > 0 && !slices.Contains(p.Status, r.inv.Status):
+			continue
+		case len(p.Status) == 0 && r.inv.Status == generated.InvitationStatusRevoked:
+			// Without a status filter Clerk lists every invitation except revoked ones.
 			continue
 		}
 		if query != "" && !strings.Contains(strings.ToLower(r.inv.EmailAddress), query) && !strings.Contains(strings.ToLower(r.inv.ID), query) {
@@ -360,7 +414,6 @@ func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsReq
 		}
 		matched = append(matched, r)
 	}
-	desc, field := m[1] == "-", m[2]
 	slices.SortFunc(matched, func(x, y *record) int {
 		var c int
 		switch field {

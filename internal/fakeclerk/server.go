@@ -21,7 +21,7 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
 )
 
-// Operation names one of the four endpoints, for faults and rate limits.
+// Operation names one of the endpoints, for faults and rate limits.
 type Operation string
 
 // The operations.
@@ -30,6 +30,7 @@ const (
 	OpList   Operation = "list"
 	OpBulk   Operation = "bulk"
 	OpRevoke Operation = "revoke"
+	OpDelete Operation = "delete"
 )
 
 // DefaultMaxBodyBytes bounds a request body; larger bodies are rejected with 400.
@@ -118,7 +119,7 @@ func New(opts Options) *Server {
 func (s *Server) SecretKey() string { return s.secretKey }
 
 // Handler serves the API below "/v1": POST /v1/invitations, GET /v1/invitations,
-// POST /v1/invitations/bulk and POST /v1/invitations/{id}/revoke.
+// POST /v1/invitations/bulk, POST /v1/invitations/{id}/revoke and DELETE /v1/invitations/{id}.
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Now returns the server's current time.
@@ -221,7 +222,7 @@ func (s *Server) Lookup(id string) (Details, bool) {
 	return Details{Invitation: r.inv, Notify: r.notify, TemplateSlug: r.templateSlug, RedirectURL: r.redirectURL, IgnoreExisting: r.ignoreExisting}, true
 }
 
-// Len returns how many invitations the server holds, in any status.
+// Len returns how many invitations the server holds, in any status; deleted ones are gone.
 func (s *Server) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -8,19 +8,16 @@ import (
 	"slices"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
-	"github.com/clerk-invitations/clerk-invitations-go/internal/email"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
-
-// maxBulkItems is Clerk's limit on one bulk call.
-const maxBulkItems = 10
 
 // createFields are the fields of a create object, in the order their errors are reported.
 var createFields = []string{"email_address", "public_metadata", "redirect_url", "notify", "ignore_existing", "expires_in_days", "template_slug"}
 
 // checkCreateBody checks a create (bulk=false) or bulk create body the way Clerk does, before
 // anything is decoded or stored: malformed JSON is a 400 request_body_invalid, a bad field a 422
-// naming it, more than ten bulk items a 400 bulk_size_exceeded. Every item is checked, so a bulk
-// call with one bad item creates nothing.
+// naming it, more than ten bulk items a 400 bulk_size_exceeded (inferred: Clerk documents the
+// limit, not the answer). Every item is checked, so a bulk call with one bad item creates nothing.
 func checkCreateBody(raw []byte, bulk bool) *apiError {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
@@ -49,9 +46,9 @@ func checkCreateBody(raw []byte, bulk bool) *apiError {
 	if len(items) == 0 {
 		return errParams(errParam("form_param_missing", "invitations", "At least one invitation is required."))
 	}
-	if len(items) > maxBulkItems {
+	if len(items) > rules.MaxBulkItems {
 		return newError(http.StatusBadRequest, "bulk_size_exceeded", "bulk size exceeded",
-			fmt.Sprintf("At most %d invitations can be created in one call; got %d.", maxBulkItems, len(items)), nil)
+			fmt.Sprintf("At most %d invitations can be created in one call; got %d.", rules.MaxBulkItems, len(items)))
 	}
 	var entries []generated.ClerkError
 	for i, item := range items {
@@ -68,16 +65,18 @@ func checkCreateBody(raw []byte, bulk bool) *apiError {
 }
 
 // checkCreateObject returns one 422 entry per bad field of a create object; index >= 0 marks a
-// bulk item and is added to each entry's meta.
+// bulk item, whose position is added to each entry's meta as "index" (inferred: Clerk documents
+// no way of telling which item failed).
 func checkCreateObject(obj map[string]any, index int) []generated.ClerkError {
 	var out []generated.ClerkError
 	add := func(code, name, long string) {
 		e := errParam(code, name, long)
 		if index >= 0 {
-			e.Meta["index"] = index
+			e.Meta.Set("index", index)
 		}
 		out = append(out, e)
 	}
+	bulk := index >= 0
 	var unknown []string
 	for k := range obj {
 		if !slices.Contains(createFields, k) {
@@ -96,18 +95,25 @@ func checkCreateObject(obj map[string]any, index int) []generated.ClerkError {
 		s, ok := addr.(string)
 		if !ok {
 			add("form_param_format_invalid", "email_address", "email_address must be a string.")
-		} else if err := email.Check(s); err != nil {
+		} else if err := rules.CheckEmail(s); err != nil {
 			add("form_param_format_invalid", "email_address", "email_address must be a valid email address.")
 		}
 	}
-	if v, ok := obj["public_metadata"]; ok && v != nil {
+	// Only bulk items may carry null for public_metadata and redirect_url (Clerk's published
+	// document); the answer to a null in a single create is inferred.
+	if v, ok := obj["public_metadata"]; ok && (v != nil || !bulk) {
 		if _, isObj := v.(map[string]any); !isObj {
 			add("form_param_format_invalid", "public_metadata", "public_metadata must be a JSON object.")
+		} else if err := rules.CheckMetadata(v); err != nil {
+			add("form_param_exceeds_allowed_size", "public_metadata",
+				fmt.Sprintf("The given public_metadata exceeds the maximum allowed size of %d bytes (8 KB).", rules.MaxMetadataBytes))
 		}
 	}
-	if v, ok := obj["redirect_url"]; ok && v != nil {
-		if _, isStr := v.(string); !isStr {
+	if v, ok := obj["redirect_url"]; ok && (v != nil || !bulk) {
+		if u, isStr := v.(string); !isStr {
 			add("form_param_format_invalid", "redirect_url", "redirect_url must be a string.")
+		} else if rules.CheckRedirectURL(u) != nil {
+			add("invalid_url_scheme", "redirect_url", "Please provide a URL with one of the following schemes: https, http")
 		}
 	}
 	for _, name := range []string{"notify", "ignore_existing"} {
@@ -123,8 +129,9 @@ func checkCreateObject(obj map[string]any, index int) []generated.ClerkError {
 		switch {
 		case !isNum || err != nil:
 			add("form_param_format_invalid", "expires_in_days", "expires_in_days must be a whole number.")
-		case days < 1 || days > 365:
-			add("form_param_value_invalid", "expires_in_days", "expires_in_days must be between 1 and 365.")
+		case days < rules.MinExpiresInDays || days > rules.MaxExpiresInDays:
+			add("form_param_value_invalid", "expires_in_days",
+				fmt.Sprintf("expires_in_days must be between %d and %d.", rules.MinExpiresInDays, rules.MaxExpiresInDays))
 		}
 	}
 	if v, ok := obj["template_slug"]; ok && v != nil {

@@ -27,7 +27,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	clerkinvitations "github.com/clerk-invitations/clerk-invitations-go"
-	"github.com/clerk-invitations/clerk-invitations-go/internal/email"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
 // Mode says how a response with fields or values the document lacks is treated.
@@ -136,7 +136,7 @@ func NewForDocument(spec []byte, baseURL string, mode Mode) (*Validator, error) 
 		IncludeResponseStatus: true,
 		MultiError:            true,
 		SchemaValidationOptions: []openapi3.SchemaValidationOption{
-			openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(email.Check)),
+			openapi3.WithStringFormatValidator("email", openapi3.NewCallbackValidator(rules.CheckEmail)),
 		},
 	}
 	return v, nil

@@ -33,8 +33,8 @@ func TestSpecIsValidAndComplete(t *testing.T) {
 			ops[op.OperationID] = op
 		}
 	}
-	require.Len(t, ops, 4)
-	for _, id := range []string{"CreateInvitation", "ListInvitations", "CreateBulkInvitations", "RevokeInvitation"} {
+	require.Len(t, ops, 5)
+	for _, id := range []string{"CreateInvitation", "ListInvitations", "CreateBulkInvitations", "RevokeInvitation", "DeleteInvitation"} {
 		op := ops[id]
 		require.NotNil(t, op, id)
 		for _, status := range []int{400, 401, 403, 422, 429, 500, 502, 503} {
@@ -43,6 +43,9 @@ func TestSpecIsValidAndComplete(t *testing.T) {
 		assert.NotNil(t, op.Responses.Status(429).Value.Headers["Retry-After"], "%s 429 must carry Retry-After", id)
 	}
 	assert.NotNil(t, ops["RevokeInvitation"].Responses.Status(404))
+	assert.NotNil(t, ops["DeleteInvitation"].Responses.Status(404))
+	assert.Equal(t, "#/components/schemas/DeletedObject", ops["DeleteInvitation"].Responses.Status(200).Value.Content.Get("application/json").Schema.Ref)
+	assert.Equal(t, "#/components/schemas/RevokedInvitation", ops["RevokeInvitation"].Responses.Status(200).Value.Content.Get("application/json").Schema.Ref)
 
 	list := doc.Components.Schemas["InvitationListResponse"].Value
 	require.Len(t, list.OneOf, 2, "the list answers a bare array or a page")
@@ -50,7 +53,19 @@ func TestSpecIsValidAndComplete(t *testing.T) {
 	bulk := ops["CreateBulkInvitations"].RequestBody.Value.Content.Get("application/json").Schema.Value
 	assert.Equal(t, uint64(1), bulk.MinItems)
 	assert.Equal(t, uint64(10), *bulk.MaxItems)
-	assert.Equal(t, "#/components/schemas/CreateInvitationParams", bulk.Items.Ref, "single and bulk create share one item schema")
+	// As Clerk publishes them: only a bulk item may carry null metadata or redirect_url, and only
+	// there does template_slug have a default.
+	assert.Equal(t, "#/components/schemas/BulkInvitationParams", bulk.Items.Ref)
+	single := ops["CreateInvitation"].RequestBody.Value.Content.Get("application/json").Schema
+	assert.Equal(t, "#/components/schemas/CreateInvitationParams", single.Ref)
+	for _, field := range []string{"public_metadata", "redirect_url"} {
+		assert.False(t, single.Value.Properties[field].Value.Nullable, "single create %s", field)
+		assert.True(t, bulk.Items.Value.Properties[field].Value.Nullable, "bulk item %s", field)
+	}
+	assert.Nil(t, single.Value.Properties["template_slug"].Value.Default)
+	assert.Equal(t, "invitation", bulk.Items.Value.Properties["template_slug"].Value.Default)
+	orderBy := ops["ListInvitations"].Parameters.GetByInAndName("query", "order_by")
+	assert.Equal(t, "-created_at", orderBy.Schema.Value.Default)
 }
 
 func request(method, path, body string) *http.Request {
@@ -72,6 +87,7 @@ func TestCheckRequest(t *testing.T) {
 		{"POST", "/invitations/bulk", `[{"email_address":"ada@example.com"}]`},
 		{"GET", "/invitations?status=pending&status=expired&order_by=%2Bemail_address&limit=500&offset=0&paginated=true", ""},
 		{"POST", "/invitations/inv_1/revoke", ""},
+		{"DELETE", "/invitations/inv_1", ""},
 	}
 	for _, tc := range ok {
 		req := request(tc.method, tc.path, tc.body)
@@ -114,7 +130,7 @@ func TestCheckResponseStrictAndTolerant(t *testing.T) {
 	tolerant, err := specvalidate.New(base, specvalidate.Tolerant)
 	require.NoError(t, err)
 	jsonCT := http.Header{"Content-Type": {"application/json"}}
-	revoke := request("POST", "/invitations/inv_1/revoke", "")
+	create := request("POST", "/invitations", `{"email_address":"ada@example.com"}`)
 
 	cases := []struct {
 		name                     string
@@ -136,12 +152,51 @@ func TestCheckResponseStrictAndTolerant(t *testing.T) {
 		{name: "html 502", status: 502, header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, body: "<html></html>"},
 	}
 	for _, tc := range cases {
-		violation, drift := strict.CheckResponse(revoke, tc.status, tc.header, []byte(tc.body))
+		violation, drift := strict.CheckResponse(create, tc.status, tc.header, []byte(tc.body))
 		assert.Equal(t, tc.strictFails, violation != nil, "%s strict: %v", tc.name, violation)
 		assert.NoError(t, drift, "strict mode never reports drift")
 
-		violation, drift = tolerant.CheckResponse(revoke, tc.status, tc.header, []byte(tc.body))
+		violation, drift = tolerant.CheckResponse(create, tc.status, tc.header, []byte(tc.body))
 		assert.Equal(t, tc.tolerantErr, violation != nil, "%s tolerant: %v", tc.name, violation)
+		assert.Equal(t, tc.drift, drift != nil, "%s drift: %v", tc.name, drift)
+	}
+}
+
+// TestRevokeAndDeleteAnswers checks the shapes Clerk describes for the two answers that are not a
+// plain invitation: a revoke answers an invitation that is revoked, a delete a DeletedObject.
+func TestRevokeAndDeleteAnswers(t *testing.T) {
+	t.Parallel()
+	strict, err := specvalidate.New(base, specvalidate.Strict)
+	require.NoError(t, err)
+	tolerant, err := specvalidate.New(base, specvalidate.Tolerant)
+	require.NoError(t, err)
+	jsonCT := http.Header{"Content-Type": {"application/json"}}
+	revoked := strings.NewReplacer(`"status":"pending"`, `"status":"revoked","revoked":true`).Replace(invitation)
+	revoke := request("POST", "/invitations/inv_1/revoke", "")
+	del := request("DELETE", "/invitations/inv_1", "")
+	require.NoError(t, strict.CheckRequest(del, nil))
+
+	cases := []struct {
+		name        string
+		req         *http.Request
+		body        string
+		strictFails bool
+		drift       bool
+	}{
+		{name: "revoked", req: revoke, body: revoked},
+		{name: "revoke answering a pending invitation", req: revoke, body: invitation, strictFails: true},
+		{name: "revoke answering revoked:false", req: revoke, body: strings.Replace(revoked, `"revoked":true`, `"revoked":false`, 1), strictFails: true},
+		{name: "revoke answer with a new field", req: revoke, body: strings.Replace(revoked, `"id"`, `"brand_new":1,"id"`, 1), strictFails: true, drift: true},
+		{name: "deleted", req: del, body: `{"object":"invitation","id":"inv_1","deleted":true}`},
+		{name: "deleted without id", req: del, body: `{"object":"invitation","deleted":true}`},
+		{name: "delete answering an invitation", req: del, body: invitation, strictFails: true},
+		{name: "delete answer with a new field", req: del, body: `{"object":"invitation","id":"inv_1","deleted":true,"purged_at":1}`, strictFails: true, drift: true},
+	}
+	for _, tc := range cases {
+		violation, _ := strict.CheckResponse(tc.req, 200, jsonCT, []byte(tc.body))
+		assert.Equal(t, tc.strictFails, violation != nil, "%s strict: %v", tc.name, violation)
+		violation, drift := tolerant.CheckResponse(tc.req, 200, jsonCT, []byte(tc.body))
+		assert.Equal(t, tc.strictFails && !tc.drift, violation != nil, "%s tolerant: %v", tc.name, violation)
 		assert.Equal(t, tc.drift, drift != nil, "%s drift: %v", tc.name, drift)
 	}
 }

@@ -93,6 +93,12 @@ func TestCreateRejectsBadInputBeforeSending(t *testing.T) {
 		{"expires negative", invitations.CreateParams{EmailAddress: "ada@example.com", ExpiresInDays: -1}, "expires_in_days"},
 		{"unknown template", invitations.CreateParams{EmailAddress: "ada@example.com", TemplateSlug: "welcome"}, "template_slug"},
 		{"redirect with newline", invitations.CreateParams{EmailAddress: "ada@example.com", RedirectURL: "https://x.test/\n"}, "redirect_url"},
+		{"redirect javascript:", invitations.CreateParams{EmailAddress: "ada@example.com", RedirectURL: "javascript:alert(1)"}, "redirect_url"},
+		{"redirect ftp", invitations.CreateParams{EmailAddress: "ada@example.com", RedirectURL: "ftp://files.example.com/x"}, "redirect_url"},
+		{"redirect app scheme", invitations.CreateParams{EmailAddress: "ada@example.com", RedirectURL: "myapp://welcome"}, "redirect_url"},
+		{"metadata over 8 KB", invitations.CreateParams{EmailAddress: "ada@example.com",
+			PublicMetadata: map[string]any{"k": strings.Repeat("x", invitations.MaxMetadataBytes-7)}}, "public_metadata"},
+		{"metadata not encodable", invitations.CreateParams{EmailAddress: "ada@example.com", PublicMetadata: map[string]any{"ch": make(chan int)}}, "public_metadata"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,6 +108,7 @@ func TestCreateRejectsBadInputBeforeSending(t *testing.T) {
 			require.ErrorAs(t, err, &verr)
 			assert.Equal(t, tc.field, verr.Field)
 			assert.True(t, strings.HasPrefix(err.Error(), "invitations: invalid "+tc.field+": "), err.Error())
+			assert.NotContains(t, err.Error(), "@", "a validation error never carries the address")
 		})
 	}
 	assert.Empty(t, f.sent(), "no request may be sent for invalid input")
@@ -115,7 +122,15 @@ func TestCreateAcceptsBoundaryValues(t *testing.T) {
 		_, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com", ExpiresInDays: days})
 		require.NoError(t, err, days)
 	}
-	assert.Len(t, f.sent(), 2)
+	// {"k":"…"} is 8 bytes around the value: exactly MaxMetadataBytes encoded.
+	full := map[string]any{"k": strings.Repeat("x", invitations.MaxMetadataBytes-8)}
+	_, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com", PublicMetadata: full})
+	require.NoError(t, err)
+	for _, u := range []string{"https://app.example.com/welcome", "HTTP://localhost:3000/x", "/welcome", "welcome?next=/a:b"} {
+		_, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com", RedirectURL: u})
+		require.NoError(t, err, u)
+	}
+	assert.Len(t, f.sent(), 7)
 }
 
 func TestBulkCreateSendsItemsInOrder(t *testing.T) {
@@ -158,6 +173,7 @@ func TestBulkCreateRejectsBadInputBeforeSending(t *testing.T) {
 		{"eleven", eleven, "items"},
 		{"third item bad", []invitations.CreateParams{{EmailAddress: "a@example.com"}, {EmailAddress: "b@example.com"}, {EmailAddress: "nope"}}, "items[2].email_address"},
 		{"bad days", []invitations.CreateParams{{EmailAddress: "a@example.com", ExpiresInDays: 400}}, "items[0].expires_in_days"},
+		{"bad redirect", []invitations.CreateParams{{EmailAddress: "a@example.com"}, {EmailAddress: "b@example.com", RedirectURL: "data:text/html,x"}}, "items[1].redirect_url"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

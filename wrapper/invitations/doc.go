@@ -1,6 +1,6 @@
 // Package invitations is a client for the application invitation endpoints of Clerk's Backend
-// API: create one invitation or up to ten at once, list them with filters and paging, and revoke
-// one.
+// API: create one invitation or up to ten at once, list them with filters and paging, revoke one,
+// and delete one for good.
 //
 // Quick start:
 //

@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
-
-	"github.com/clerk-invitations/clerk-invitations-go/generated"
+	"unicode/utf8"
 )
 
 // Sentinel errors for the cases callers branch on. An [*APIError] matches them with errors.Is;
@@ -31,16 +30,21 @@ var (
 	// ErrUnauthorized: the secret key was missing, malformed or rejected (status 401).
 	ErrUnauthorized = errors.New("invitations: unauthorized")
 	// ErrInvalidRequest: the server rejected a parameter (status 422, or a form_* code such as
-	// form_param_format_invalid); the entries' Meta["name"] names the parameter.
+	// form_param_format_invalid); each entry's ParamName names the parameter.
 	ErrInvalidRequest = errors.New("invitations: invalid request")
 )
 
 // ErrorDetail is one entry of the errors list in Clerk's error body.
 type ErrorDetail struct {
-	Code        string         // machine-readable, e.g. "duplicate_record"
-	Message     string         // short, e.g. "duplicate record"
-	LongMessage string         // a full sentence meant for people
-	Meta        map[string]any // extra data, e.g. {"name": "email_address"} for form_* codes
+	Code        string // machine-readable, e.g. "duplicate_record"
+	Message     string // short, e.g. "duplicate invitation"
+	LongMessage string // a full sentence meant for people
+	// ParamName is the request parameter the entry is about, such as "email_address" or
+	// "redirect_url", from meta.param_name; "" when Clerk names none. Every 422 entry names one.
+	ParamName string
+	// Meta is the entry's meta object as Clerk sent it, param_name included: for example
+	// {"email_addresses": [...]} for duplicate_record. Nil when there was none.
+	Meta map[string]any
 }
 
 // APIError is returned for every response whose status is not 2xx. It carries whatever the
@@ -60,7 +64,9 @@ type APIError struct {
 }
 
 // Error returns one line: the operation, the status and Clerk's long message(s), then the first
-// code, the Retry-After delay and the trace id when present. It never contains the raw body.
+// code, the Retry-After delay and the trace id when present. It never contains the raw body, and
+// email addresses in Clerk's messages (a duplicate_record names them) are shown as "[email]", so
+// that the line can be logged; Errors keeps the messages as Clerk sent them.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("invitations: ")
@@ -79,7 +85,7 @@ func (e *APIError) Error() string {
 		if msg == "" {
 			msg = d.Message
 		}
-		if msg = oneLine(msg); msg != "" {
+		if msg = maskEmails(oneLine(msg)); msg != "" {
 			msgs = append(msgs, msg)
 		}
 	}
@@ -166,18 +172,30 @@ func newAPIError(op string, resp *http.Response, body []byte, secret string) *AP
 		TraceID:    resp.Header.Get("Clerk-Trace-Id"),
 		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
-	var parsed generated.ClerkErrors
+	// Decoded loosely rather than into generated.ClerkErrors: an entry whose meta holds an
+	// unexpected type must not cost the caller every other entry.
+	var parsed struct {
+		Errors []struct {
+			Code        string         `json:"code"`
+			Message     string         `json:"message"`
+			LongMessage string         `json:"long_message"`
+			Meta        map[string]any `json:"meta"`
+		} `json:"errors"`
+		ClerkTraceID string `json:"clerk_trace_id"`
+	}
 	if json.Unmarshal(body, &parsed) == nil {
 		for _, d := range parsed.Errors {
+			name, _ := d.Meta["param_name"].(string)
 			e.Errors = append(e.Errors, ErrorDetail{
 				Code:        redact(d.Code, secret),
 				Message:     redact(d.Message, secret),
 				LongMessage: redact(d.LongMessage, secret),
+				ParamName:   redact(name, secret),
 				Meta:        d.Meta,
 			})
 		}
-		if parsed.ClerkTraceID != nil && *parsed.ClerkTraceID != "" {
-			e.TraceID = *parsed.ClerkTraceID
+		if parsed.ClerkTraceID != "" {
+			e.TraceID = parsed.ClerkTraceID
 		}
 	}
 	e.TraceID = redact(e.TraceID, secret)
@@ -208,6 +226,39 @@ func redact(s, secret string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, secret, "[redacted]")
+}
+
+// maskEmails replaces every word of s that looks like an email address with "[email]". Words
+// end at spaces and at the punctuation Clerk's messages put around addresses.
+func maskEmails(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	var b strings.Builder
+	for s != "" {
+		end := strings.IndexFunc(s, isWordBreak)
+		if end < 0 {
+			end = len(s)
+		}
+		if end == 0 {
+			_, size := utf8.DecodeRuneInString(s)
+			b.WriteString(s[:size])
+			s = s[size:]
+			continue
+		}
+		word := s[:end]
+		if at := strings.LastIndexByte(word, '@'); at > 0 && strings.Contains(word[at+1:], ".") {
+			b.WriteString("[email]")
+		} else {
+			b.WriteString(word)
+		}
+		s = s[end:]
+	}
+	return b.String()
+}
+
+func isWordBreak(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune(`,;:"()<>[]{}`, r)
 }
 
 // oneLine folds control characters (newlines included) into spaces and trims the result.

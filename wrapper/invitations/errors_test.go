@@ -37,8 +37,8 @@ func TestErrorMapping(t *testing.T) {
 		message    string // in Error()
 		offSpec    bool   // the response breaks openapi.yaml on purpose
 	}{
-		{name: "duplicate", status: 400, body: errorJSON(400, "duplicate_record", "There is already a pending invitation for ada@example.com."),
-			matches: []string{"duplicate"}, code: "duplicate_record", trace: "trace-400", message: "pending invitation for ada@example.com"},
+		{name: "duplicate", status: 400, body: errorJSON(400, "duplicate_record", "There are already pending invitations for the following email addresses: ada@example.com, o'brien+x@sub.example.org"),
+			matches: []string{"duplicate"}, code: "duplicate_record", trace: "trace-400", message: "for the following email addresses: [email], [email] [code"},
 		{name: "already revoked", status: 400, body: errorJSON(400, "invitation_already_revoked", "This invitation was already revoked."),
 			matches: []string{"already revoked"}, code: "invitation_already_revoked", trace: "trace-400", message: "already revoked"},
 		{name: "already accepted", status: 400, body: errorJSON(400, "invitation_already_accepted", "This invitation was already accepted."),
@@ -51,7 +51,7 @@ func TestErrorMapping(t *testing.T) {
 			matches: []string{"unauthorized"}, code: "authentication_invalid", trace: "trace-401"},
 		{name: "forbidden", status: 403, body: errorJSON(403, "authorization_invalid", "Forbidden"),
 			code: "authorization_invalid", trace: "trace-403"},
-		{name: "unprocessable", status: 422, body: `{"errors":[{"message":"is invalid","long_message":"email_address must be a valid email address.","code":"form_param_format_invalid","meta":{"name":"email_address"}}]}`,
+		{name: "unprocessable", status: 422, body: `{"errors":[{"message":"is invalid","long_message":"email_address must be a valid email address.","code":"form_param_format_invalid","meta":{"param_name":"email_address"}}]}`,
 			matches: []string{"invalid"}, code: "form_param_format_invalid", message: "email_address must be a valid email address."},
 		{name: "form code on a 400", status: 400, body: errorJSON(400, "form_param_unknown", "role is not a valid parameter."),
 			matches: []string{"invalid"}, code: "form_param_unknown", trace: "trace-400", message: "role is not a valid parameter."},
@@ -101,6 +101,7 @@ func TestErrorMapping(t *testing.T) {
 			}
 			msg := err.Error()
 			assert.True(t, strings.HasPrefix(msg, "invitations: revoke: "), msg)
+			assert.NotContains(t, msg, "@", "Error() must not show an email address")
 			assert.Contains(t, msg, tc.message)
 			assert.NotContains(t, msg, "\n")
 			assert.NotContains(t, msg, "{", "Error() must not print JSON")
@@ -120,17 +121,44 @@ func TestErrorCarriesEveryEntry(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	f.handle("POST /invitations", 422, nil, `{"errors":[
-		{"message":"is unknown","long_message":"foo is not a valid parameter.","code":"form_param_unknown","meta":{"name":"foo"}},
-		{"message":"missing","long_message":"email_address is missing.","code":"form_param_missing","meta":{"name":"email_address"}}
+		{"message":"is unknown","long_message":"foo is not a valid parameter.","code":"form_param_unknown","meta":{"param_name":"foo"}},
+		{"message":"missing","long_message":"email_address is missing.","code":"form_param_missing","meta":{"param_name":"email_address","extra":[1]}},
+		{"message":"odd","long_message":"A server sent a number.","code":"form_param_value_invalid","meta":{"param_name":7}},
+		{"message":"bare","long_message":"No meta at all.","code":"some_code"}
 	],"meta":{},"clerk_trace_id":"t-1"}`)
 	_, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com"})
 	var apiErr *invitations.APIError
 	require.ErrorAs(t, err, &apiErr)
-	require.Len(t, apiErr.Errors, 2)
-	assert.Equal(t, invitations.ErrorDetail{Code: "form_param_unknown", Message: "is unknown", LongMessage: "foo is not a valid parameter.", Meta: map[string]any{"name": "foo"}}, apiErr.Errors[0])
+	require.Len(t, apiErr.Errors, 4)
+	assert.Equal(t, invitations.ErrorDetail{Code: "form_param_unknown", Message: "is unknown", LongMessage: "foo is not a valid parameter.",
+		ParamName: "foo", Meta: map[string]any{"param_name": "foo"}}, apiErr.Errors[0])
+	assert.Equal(t, "email_address", apiErr.Errors[1].ParamName)
+	assert.Equal(t, []any{float64(1)}, apiErr.Errors[1].Meta["extra"], "meta keeps the keys it has no field for")
+	assert.Equal(t, "", apiErr.Errors[2].ParamName, "a param_name that is not a string names nothing, and costs no other entry")
+	assert.Equal(t, float64(7), apiErr.Errors[2].Meta["param_name"])
+	assert.Nil(t, apiErr.Errors[3].Meta)
 	assert.True(t, apiErr.HasCode("form_param_missing"))
 	assert.False(t, apiErr.HasCode("duplicate_record"))
-	assert.Equal(t, "invitations: create: 422 unprocessable entity: foo is not a valid parameter.; email_address is missing. [code form_param_unknown, trace t-1]", err.Error())
+	assert.Equal(t, "invitations: create: 422 unprocessable entity: foo is not a valid parameter.; email_address is missing.; A server sent a number.; No meta at all. [code form_param_unknown, trace t-1]", err.Error())
+	assert.NotEmpty(t, f.findings.Take(), "a number as param_name breaks openapi.yaml: the validator says so")
+}
+
+// TestParamNameIsReadFromParamName pins the key: Clerk's SDKs and live answers carry the
+// parameter in meta.param_name; a meta.name (what this client once expected) names nothing.
+func TestParamNameIsReadFromParamName(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("POST /invitations", 422, nil, `{"errors":[
+		{"message":"invalid URL scheme","long_message":"Please provide a URL with one of the following schemes: https, http","code":"invalid_url_scheme","meta":{"param_name":"redirect_url"}},
+		{"message":"is invalid","long_message":"Old shape.","code":"form_param_value_invalid","meta":{"name":"expires_in_days"}}
+	]}`)
+	_, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com"})
+	var apiErr *invitations.APIError
+	require.ErrorAs(t, err, &apiErr)
+	require.Len(t, apiErr.Errors, 2)
+	assert.Equal(t, "redirect_url", apiErr.Errors[0].ParamName)
+	assert.Equal(t, "", apiErr.Errors[1].ParamName)
+	assert.ErrorIs(t, err, invitations.ErrInvalidRequest)
 }
 
 func TestErrorNeverContainsTheSecretKey(t *testing.T) {

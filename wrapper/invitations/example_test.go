@@ -161,7 +161,7 @@ func ExampleAPIError() {
 	_, err := srv.Client.Create(context.Background(), invitations.CreateParams{EmailAddress: "taken@example.com"})
 	var apiErr *invitations.APIError
 	if errors.As(err, &apiErr) {
-		fmt.Println(apiErr.StatusCode, apiErr.Code(), apiErr.Errors[0].Meta["name"])
+		fmt.Println(apiErr.StatusCode, apiErr.Code(), apiErr.Errors[0].ParamName)
 		fmt.Println("invalid request:", errors.Is(err, invitations.ErrInvalidRequest))
 	}
 	// Output:

@@ -29,13 +29,16 @@ const (
 
 // Invitation is one application invitation as Clerk returns it.
 type Invitation struct {
-	ID             string         // "inv_…"
-	EmailAddress   string         // who was invited
-	Status         Status         // see the Status constants; may hold a value added later
-	Revoked        bool           // true once revoked
-	URL            string         // the accept link; "" when Clerk does not return one
-	PublicMetadata map[string]any // copied to the user at sign-up; nil when none
-	ExpiresAt      time.Time      // zero when the invitation never expires
+	ID           string // "inv_…"
+	EmailAddress string // who was invited
+	Status       Status // see the Status constants; may hold a value added later
+	Revoked      bool   // true once revoked
+	URL          string // the accept link; "" when Clerk does not return one
+	// PublicMetadata is copied to the user at sign-up. Clerk answers {} for an invitation
+	// created without metadata, which decodes to an empty, non-nil map; nil means the answer
+	// held null or no public_metadata at all.
+	PublicMetadata map[string]any
+	ExpiresAt      time.Time // zero when the invitation never expires
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }

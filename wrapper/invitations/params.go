@@ -2,18 +2,22 @@ package invitations
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
-	"github.com/clerk-invitations/clerk-invitations-go/internal/email"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
-// Limits enforced before a request is sent; they mirror Clerk's own.
+// Clerk's limits, enforced before a request is sent.
 const (
-	MaxBulkItems     = 10  // items in one BulkCreate call
-	MaxExpiresInDays = 365 // longest ExpiresInDays
-	MaxLimit         = 500 // largest ListParams.Limit
+	// MaxBulkItems is the most items one BulkCreate call takes: 10.
+	MaxBulkItems = rules.MaxBulkItems
+	// MaxExpiresInDays is the longest CreateParams.ExpiresInDays: 365.
+	MaxExpiresInDays = rules.MaxExpiresInDays
+	// MaxLimit is the largest ListParams.Limit: 500.
+	MaxLimit = rules.MaxLimit
+	// MaxMetadataBytes bounds CreateParams.PublicMetadata encoded as JSON: 8 KB, 8192 bytes.
+	MaxMetadataBytes = rules.MaxMetadataBytes
 )
 
 // maxIDLength bounds an invitation id; Clerk's are about 31 bytes.
@@ -24,10 +28,11 @@ const maxIDLength = 128
 type CreateParams struct {
 	// EmailAddress is who is invited. Required; must be a plain address ("ada@example.com").
 	EmailAddress string
-	// PublicMetadata is copied into the user's public metadata when they sign up. Nil or empty:
-	// none is sent.
+	// PublicMetadata is copied into the user's public metadata when they sign up. At most
+	// MaxMetadataBytes once encoded as JSON. Nil or empty: none is sent.
 	PublicMetadata map[string]any
-	// RedirectURL is where the link in the email lands (for custom flows). "": not sent.
+	// RedirectURL is where the link in the email lands (for custom flows): an http or https
+	// URL, or a path. "": not sent.
 	RedirectURL string
 	// Notify says whether Clerk emails the invitation. Nil: Clerk's default, which is to send it.
 	// Ptr(false) creates the invitation without an email.
@@ -35,7 +40,8 @@ type CreateParams struct {
 	// IgnoreExisting creates the invitation even when a pending one exists for the address.
 	// Nil: Clerk's default (false), so a duplicate fails with ErrDuplicate.
 	IgnoreExisting *bool
-	// ExpiresInDays is how long the invitation is valid, 1 to 365. 0: Clerk's default of 30.
+	// ExpiresInDays is how long the invitation is valid, 1 to MaxExpiresInDays. 0: Clerk's
+	// default of 30.
 	ExpiresInDays int
 	// TemplateSlug selects the email template. "": Clerk's default (TemplateInvitation).
 	TemplateSlug TemplateSlug
@@ -44,13 +50,14 @@ type CreateParams struct {
 // Ptr returns a pointer to v, for the optional fields: CreateParams{Notify: invitations.Ptr(false)}.
 func Ptr[T any](v T) *T { return &v }
 
-// validate checks p; prefix is prepended to field names ("items[3].").
+// validate checks p; prefix is prepended to field names ("items[3]."). Reasons never quote the
+// address: errors end up in logs.
 func (p CreateParams) validate(prefix string) error {
-	if err := email.Check(p.EmailAddress); err != nil {
-		return &ValidationError{Field: prefix + "email_address", Reason: fmt.Sprintf("%q %v", p.EmailAddress, err)}
+	if err := rules.CheckEmail(p.EmailAddress); err != nil {
+		return &ValidationError{Field: prefix + "email_address", Reason: err.Error()}
 	}
-	if p.ExpiresInDays != 0 && (p.ExpiresInDays < 1 || p.ExpiresInDays > MaxExpiresInDays) {
-		return &ValidationError{Field: prefix + "expires_in_days", Reason: fmt.Sprintf("%d is outside 1..%d", p.ExpiresInDays, MaxExpiresInDays)}
+	if p.ExpiresInDays != 0 && (p.ExpiresInDays < rules.MinExpiresInDays || p.ExpiresInDays > rules.MaxExpiresInDays) {
+		return &ValidationError{Field: prefix + "expires_in_days", Reason: fmt.Sprintf("%d is outside %d..%d", p.ExpiresInDays, rules.MinExpiresInDays, rules.MaxExpiresInDays)}
 	}
 	switch p.TemplateSlug {
 	case "", TemplateInvitation, TemplateWaitlistInvitation:
@@ -59,6 +66,14 @@ func (p CreateParams) validate(prefix string) error {
 	}
 	if hasControl(p.RedirectURL) {
 		return &ValidationError{Field: prefix + "redirect_url", Reason: "contains control characters"}
+	}
+	if err := rules.CheckRedirectURL(p.RedirectURL); err != nil {
+		return &ValidationError{Field: prefix + "redirect_url", Reason: err.Error()}
+	}
+	if len(p.PublicMetadata) > 0 {
+		if err := rules.CheckMetadata(p.PublicMetadata); err != nil {
+			return &ValidationError{Field: prefix + "public_metadata", Reason: err.Error()}
+		}
 	}
 	return nil
 }
@@ -86,22 +101,21 @@ func (p CreateParams) toGenerated() generated.CreateInvitationParams {
 }
 
 // ListParams filters, orders and pages a listing. The zero value lists the newest 10
-// invitations of every status.
+// invitations that are not revoked.
 type ListParams struct {
-	// Statuses keeps only invitations in any of these states. Empty: every status.
+	// Statuses keeps only invitations in any of these states. Empty: every status but
+	// StatusRevoked, as Clerk lists them; name StatusRevoked to see revoked ones.
 	Statuses []Status
 	// Query keeps only invitations whose email address or id contains this text. "": no filter.
 	Query string
 	// OrderBy is a field, created_at, email_address or expires_at, with an optional "+"
 	// (ascending, also when no sign is given) or "-" (descending) in front. "": "-created_at".
 	OrderBy string
-	// Limit is the page size, 1 to 500. 0: Clerk's default of 10.
+	// Limit is the page size, 1 to MaxLimit. 0: Clerk's default of 10.
 	Limit int
 	// Offset skips this many matching invitations; must not be negative.
 	Offset int
 }
-
-var orderByPattern = regexp.MustCompile(`^[+-]?(created_at|email_address|expires_at)$`)
 
 func (p ListParams) validate() error {
 	for i, s := range p.Statuses {
@@ -109,11 +123,11 @@ func (p ListParams) validate() error {
 			return &ValidationError{Field: fmt.Sprintf("status[%d]", i), Reason: fmt.Sprintf("%q is not a status", s)}
 		}
 	}
-	if p.OrderBy != "" && !orderByPattern.MatchString(p.OrderBy) {
-		return &ValidationError{Field: "order_by", Reason: fmt.Sprintf("%q is not created_at, email_address or expires_at with an optional + or - in front", p.OrderBy)}
+	if _, _, ok := rules.ParseOrderBy(p.OrderBy); p.OrderBy != "" && !ok {
+		return &ValidationError{Field: "order_by", Reason: fmt.Sprintf("%q is not one of %s with an optional + or - in front", p.OrderBy, strings.Join(rules.OrderByFields, ", "))}
 	}
-	if p.Limit != 0 && (p.Limit < 1 || p.Limit > MaxLimit) {
-		return &ValidationError{Field: "limit", Reason: fmt.Sprintf("%d is outside 1..%d", p.Limit, MaxLimit)}
+	if p.Limit != 0 && (p.Limit < rules.MinLimit || p.Limit > rules.MaxLimit) {
+		return &ValidationError{Field: "limit", Reason: fmt.Sprintf("%d is outside %d..%d", p.Limit, rules.MinLimit, rules.MaxLimit)}
 	}
 	if p.Offset < 0 {
 		return &ValidationError{Field: "offset", Reason: fmt.Sprintf("%d is negative", p.Offset)}

@@ -6,8 +6,9 @@
 //	srv.Accept(inv.ID) // the person signs up
 //
 // The server keeps its state in memory and behaves like Clerk's invitation endpoints: bearer
-// auth, duplicate detection, the revoke rules, list filters, ordering and paging, 422 answers
-// naming the bad parameter, and optional rate limits. Helpers move its world along (accept or
+// auth, duplicate detection, the revoke rules, permanent deletes, list filters (revoked
+// invitations only when asked for), ordering and paging, Clerk's input limits, 422 answers naming
+// the bad parameter in meta.param_name, and optional rate limits. Helpers move its world along (accept or
 // expire an invitation, register a user, advance the clock) and inject faults. Every answer it
 // makes is checked against the project's openapi.yaml; a mismatch fails the test.
 package invitationstest
@@ -35,6 +36,7 @@ const (
 	OpList   Operation = "list"   // GET /invitations
 	OpBulk   Operation = "bulk"   // POST /invitations/bulk
 	OpRevoke Operation = "revoke" // POST /invitations/{id}/revoke
+	OpDelete Operation = "delete" // DELETE /invitations/{id}
 )
 
 // Fault is what the server does instead of answering a call normally. The zero Fault does
@@ -205,7 +207,8 @@ type Details struct {
 	PublicMetadata map[string]any
 }
 
-// Lookup returns what the server holds for the invitation id.
+// Lookup returns what the server holds for the invitation id; false for an id it never issued
+// or has deleted.
 func (s *Server) Lookup(id string) (Details, bool) {
 	d, ok := s.fake.Lookup(id)
 	if !ok {

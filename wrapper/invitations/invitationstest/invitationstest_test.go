@@ -143,6 +143,64 @@ func TestWithSecretKeyAndWrongKey(t *testing.T) {
 	assert.NotContains(t, err.Error(), "sk_test_other")
 }
 
+func TestDeleteAndFailNextOnDelete(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t)
+	ctx := t.Context()
+	inv, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com", Notify: invitations.Ptr(false)})
+	require.NoError(t, err)
+
+	srv.FailNext(invitationstest.OpDelete, 1, invitationstest.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}, Body: "down"})
+	err = srv.Client.Delete(ctx, inv.ID)
+	var apiErr *invitations.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 503, apiErr.StatusCode)
+	_, found := srv.Lookup(inv.ID)
+	assert.True(t, found, "a faulted delete is not carried out")
+
+	require.NoError(t, srv.Client.Delete(ctx, inv.ID))
+	_, found = srv.Lookup(inv.ID)
+	assert.False(t, found)
+	assert.Equal(t, 0, srv.Len())
+	assert.ErrorIs(t, srv.Client.Delete(ctx, inv.ID), invitations.ErrNotFound)
+	_, err = srv.Client.Revoke(ctx, inv.ID)
+	assert.ErrorIs(t, err, invitations.ErrNotFound)
+	_, err = srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com", Notify: invitations.Ptr(false)})
+	assert.NoError(t, err, "after a delete the address can be invited again")
+}
+
+func TestListLeavesRevokedOutUnlessAsked(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t)
+	ctx := t.Context()
+	a, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com"})
+	require.NoError(t, err)
+	_, err = srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "b@example.com"})
+	require.NoError(t, err)
+	_, err = srv.Client.Revoke(ctx, a.ID)
+	require.NoError(t, err)
+
+	page, err := srv.Client.List(ctx, invitations.ListParams{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, page.TotalCount)
+	assert.Equal(t, "b@example.com", page.Invitations[0].EmailAddress)
+	page, err = srv.Client.List(ctx, invitations.ListParams{Statuses: []invitations.Status{invitations.StatusRevoked}})
+	require.NoError(t, err)
+	assert.Equal(t, 1, page.TotalCount)
+	assert.Equal(t, a.ID, page.Invitations[0].ID)
+}
+
+func TestParamNameOfARefusedCreate(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t)
+	srv.RegisterUser("user@example.com")
+	_, err := srv.Client.Create(t.Context(), invitations.CreateParams{EmailAddress: "user@example.com"})
+	var apiErr *invitations.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, "email_address", apiErr.Errors[0].ParamName)
+	assert.NotContains(t, err.Error(), "user@example.com")
+}
+
 // Example shows a test of an application's own invitation flow against the embedded server.
 func Example() {
 	srv, err := invitationstest.Start() // in a test: srv := invitationstest.NewServer(t)

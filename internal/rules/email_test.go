@@ -1,4 +1,4 @@
-package email
+package rules
 
 import (
 	"strings"
@@ -7,11 +7,11 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func TestCheck(t *testing.T) {
+func TestCheckEmail(t *testing.T) {
 	t.Parallel()
 	valid := []string{"ada@example.com", "a.b+tag@sub.example.org", "x@example.test"}
 	for _, addr := range valid {
-		assert.NoError(t, Check(addr), addr)
+		assert.NoError(t, CheckEmail(addr), addr)
 	}
 	invalid := map[string]string{
 		"":                                 "empty",
@@ -28,7 +28,7 @@ func TestCheck(t *testing.T) {
 		strings.Repeat("a", 250) + "@example.com": "longer",
 	}
 	for addr, want := range invalid {
-		err := Check(addr)
+		err := CheckEmail(addr)
 		if assert.Error(t, err, "%q", addr) {
 			assert.Contains(t, err.Error(), want, "%q", addr)
 		}

@@ -1,25 +1,24 @@
-// Package email holds the one address syntax check shared by the client, the embedded server
-// and the spec validator, so that all three agree on what a valid address is.
-package email
+package rules
 
 import (
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 )
 
-// MaxLength is the longest address accepted (RFC 5321's limit on a forward path).
-const MaxLength = 254
+// MaxEmailLength is the longest address accepted (RFC 5321's limit on a forward path).
+const MaxEmailLength = 254
 
-// Check reports why addr is not a plain email address such as "ada@example.com", or nil if it is.
+// CheckEmail reports why addr is not a plain email address such as "ada@example.com", or nil if it is.
 // Display names ("Ada <ada@example.com>"), surrounding spaces, addresses without a dot in the
 // domain and addresses longer than MaxLength are rejected.
-func Check(addr string) error {
+func CheckEmail(addr string) error {
 	switch {
 	case addr == "":
 		return errors.New("is empty")
-	case len(addr) > MaxLength:
-		return errors.New("is longer than 254 bytes")
+	case len(addr) > MaxEmailLength:
+		return fmt.Errorf("is longer than %d bytes", MaxEmailLength)
 	case strings.TrimSpace(addr) != addr:
 		return errors.New("has leading or trailing spaces")
 	}
