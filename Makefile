@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all generate check-generated check-deps test lint bench contract serve
+.PHONY: all generate check-generated check-deps test lint bench contract compat compat-js serve
 
 all: check-generated lint test
 
@@ -37,6 +37,15 @@ lint:
 ## contract: the contract suite; embedded server by default, live with CLERK_SECRET_KEY (see README)
 contract:
 	$(GO) run ./cmd/clerk-invitations contract
+
+## compat: Clerk's official Go SDK (module compat/, so go.mod never needs it) against the embedded Clerk
+compat:
+	cd compat && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+## compat-js: Clerk's JavaScript SDK (@clerk/backend, pinned in compat/js) against the embedded Clerk; needs Node.js 20.9+
+compat-js:
+	cd compat/js && npm ci --no-audit --no-fund
+	cd compat && $(GO) test -tags compatjs -run JavaScript -count=1 ./...
 
 ## serve: the embedded server on 127.0.0.1:4010 until interrupted
 serve:
