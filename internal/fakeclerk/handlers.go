@@ -151,6 +151,12 @@ func badRequest(e generated.ClerkError) generated.BadRequestJSONResponse {
 	return generated.BadRequestJSONResponse{Body: body, Headers: generated.BadRequestResponseHeaders{ClerkTraceID: trace}}
 }
 
+// notFound is the 404 for an invitation id the server does not hold (never issued, or deleted).
+func notFound(id string) generated.NotFoundJSONResponse {
+	body, trace := clerkBody(invitationNotFound(id))
+	return generated.NotFoundJSONResponse{Body: body, Headers: generated.NotFoundResponseHeaders{ClerkTraceID: trace}}
+}
+
 func unprocessable(e generated.ClerkError) generated.UnprocessableEntityJSONResponse {
 	body, trace := clerkBody(e)
 	return generated.UnprocessableEntityJSONResponse{Body: body, Headers: generated.UnprocessableEntityResponseHeaders{ClerkTraceID: trace}}
@@ -300,8 +306,7 @@ func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationR
 	defer s.mu.Unlock()
 	r, ok := s.records[req.InvitationID]
 	if !ok {
-		body, trace := clerkBody(invitationNotFound(req.InvitationID))
-		return generated.RevokeInvitation404JSONResponse{NotFoundJSONResponse: generated.NotFoundJSONResponse{Body: body, Headers: generated.NotFoundResponseHeaders{ClerkTraceID: trace}}}, nil
+		return generated.RevokeInvitation404JSONResponse{NotFoundJSONResponse: notFound(req.InvitationID)}, nil
 	}
 	s.refreshLocked(r)
 	var refusal *generated.ClerkError
@@ -348,8 +353,7 @@ func (a api) DeleteInvitation(_ context.Context, req generated.DeleteInvitationR
 	defer s.mu.Unlock()
 	r, ok := s.records[req.InvitationID]
 	if !ok {
-		body, trace := clerkBody(invitationNotFound(req.InvitationID))
-		return generated.DeleteInvitation404JSONResponse{NotFoundJSONResponse: generated.NotFoundJSONResponse{Body: body, Headers: generated.NotFoundResponseHeaders{ClerkTraceID: trace}}}, nil
+		return generated.DeleteInvitation404JSONResponse{NotFoundJSONResponse: notFound(req.InvitationID)}, nil
 	}
 	delete(s.records, r.inv.ID)
 	addr := strings.ToLower(r.inv.EmailAddress)
