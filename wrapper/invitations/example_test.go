@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
@@ -151,6 +152,51 @@ func ExampleClient_Revoke() {
 	// already revoked: true
 	// not found: true
 	// invitations: invalid invitation_id: "../users" contains '.'; only letters, digits, '_' and '-' are allowed
+}
+
+func ExampleClient_Delete() {
+	srv, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+
+	inv, _ := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "ada@example.com", Notify: invitations.Ptr(false)})
+	_, _ = srv.Client.Revoke(ctx, inv.ID)
+
+	// Any status can be deleted; afterwards the invitation is gone for good.
+	fmt.Println("deleted:", srv.Client.Delete(ctx, inv.ID) == nil)
+	fmt.Println("again:", errors.Is(srv.Client.Delete(ctx, inv.ID), invitations.ErrNotFound))
+	// Output:
+	// deleted: true
+	// again: true
+}
+
+// The lookup to make after an ambiguous failure (a timeout, a dropped connection) before
+// creating again: Query is a substring match, so only an exact, case-insensitive match counts.
+func ExampleClient_List_exactAddress() {
+	srv, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	for _, addr := range []string{"bada@example.com", "Ada@Example.com"} {
+		_, _ = srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: addr, Notify: invitations.Ptr(false)})
+	}
+
+	email := "ada@example.com"
+	page, err := srv.Client.List(ctx, invitations.ListParams{
+		Query: email, Statuses: []invitations.Status{invitations.StatusPending}, Limit: invitations.MaxLimit,
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println("substring matches:", page.TotalCount)
+	for _, inv := range page.Invitations {
+		if strings.EqualFold(inv.EmailAddress, email) {
+			fmt.Println("already invited:", inv.EmailAddress)
+		}
+	}
+	// Output:
+	// substring matches: 2
+	// already invited: Ada@Example.com
 }
 
 func ExampleAPIError() {
