@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
 // maxResponseBody bounds how much of a response the client reads. A full page of 500
@@ -136,8 +137,8 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error
 //
 // Clerk operation: CreateBulkInvitations, POST /invitations/bulk.
 func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invitation, error) {
-	if len(items) == 0 || len(items) > MaxBulkItems {
-		return nil, &ValidationError{Field: "items", Reason: fmt.Sprintf("has %d items, want 1..%d", len(items), MaxBulkItems)}
+	if len(items) == 0 || len(items) > rules.MaxBulkItems {
+		return nil, &ValidationError{Field: "items", Reason: fmt.Sprintf("has %d items, want 1..%d", len(items), rules.MaxBulkItems)}
 	}
 	body := make(generated.CreateBulkInvitationsJSONRequestBody, len(items))
 	for i, p := range items {

@@ -8,16 +8,13 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
-// Clerk's limits, enforced before a request is sent.
+// Clerk's limits, enforced before a request is sent. (They are written out for go doc; the
+// checks use the project's one definition in internal/rules, and a test keeps both equal.)
 const (
-	// MaxBulkItems is the most items one BulkCreate call takes: 10.
-	MaxBulkItems = rules.MaxBulkItems
-	// MaxExpiresInDays is the longest CreateParams.ExpiresInDays: 365.
-	MaxExpiresInDays = rules.MaxExpiresInDays
-	// MaxLimit is the largest ListParams.Limit: 500.
-	MaxLimit = rules.MaxLimit
-	// MaxMetadataBytes bounds CreateParams.PublicMetadata encoded as JSON: 8 KB, 8192 bytes.
-	MaxMetadataBytes = rules.MaxMetadataBytes
+	MaxBulkItems     = 10      // the most items one BulkCreate call takes
+	MaxExpiresInDays = 365     // the longest CreateParams.ExpiresInDays
+	MaxLimit         = 500     // the largest ListParams.Limit
+	MaxMetadataBytes = 8 << 10 // CreateParams.PublicMetadata encoded as JSON: 8 KB
 )
 
 // maxIDLength bounds an invitation id; Clerk's are about 31 bytes.
