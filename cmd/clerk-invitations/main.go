@@ -2,6 +2,7 @@
 // suite.
 //
 //	clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_…] [--rate-limits none|dev|prod]
+//	                        [--max-invitations N] [--max-conns N]
 //	clerk-invitations contract
 //
 // serve answers the five invitation operations under /v1 until interrupted; point any HTTP
@@ -24,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -34,6 +36,7 @@ import (
 
 const usage = `usage:
   clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_...] [--rate-limits none|dev|prod]
+                          [--max-invitations N] [--max-conns N]
   clerk-invitations contract   (environment: CLERK_SECRET_KEY, CLERK_API_URL)
 `
 
@@ -67,10 +70,18 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on (loopback by default)")
 	key := fs.String("secret-key", "", `secret key clients must send (default: a random "sk_test_..." key)`)
 	limits := fs.String("rate-limits", "none", "none, dev (Clerk's development budgets: 100 calls per 10 s) or prod (1000 per 10 s); both add 100 creates and 25 bulk creates per hour")
+	maxStored := fs.Int("max-invitations", 100_000, "invitations the server holds at most, in any status; past it creates answer 403 quota_exceeded")
+	maxConns := fs.Int("max-conns", defaultServeLimits.MaxConns, "concurrent connections at most; more wait to be accepted")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	opts := fakeclerk.Options{SecretKey: *key}
+	if *maxStored < 1 || *maxConns < 1 {
+		fmt.Fprintln(stderr, "clerk-invitations serve: --max-invitations and --max-conns must be at least 1")
+		return 2
+	}
+	opts := fakeclerk.Options{SecretKey: *key, MaxInvitations: *maxStored}
+	sl := defaultServeLimits
+	sl.MaxConns = *maxConns
 	switch *limits {
 	case "none":
 	case "dev", "prod":
@@ -94,16 +105,63 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		fmt.Fprintf(stderr, "clerk-invitations serve: warning: listening on %s, which is not loopback\n", ln.Addr())
 	}
-	if err := serve(ctx, ln, fakeclerk.New(opts), stdout); err != nil {
+	if err := serve(ctx, ln, fakeclerk.New(opts), sl, stdout); err != nil {
 		fmt.Fprintf(stderr, "clerk-invitations serve: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
+// serveLimits bound what one client can hold of the server: a request trickled in slowly, an
+// answer read slowly, an idle keep-alive connection, or a flood of connections.
+type serveLimits struct {
+	ReadHeader time.Duration // to read a request's headers
+	Read       time.Duration // to read a whole request, body included
+	Write      time.Duration // to write an answer, from the end of reading the request
+	Idle       time.Duration // a keep-alive connection waiting for its next request
+	MaxConns   int           // connections served at once; more wait in the listen queue
+}
+
+var defaultServeLimits = serveLimits{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second, Idle: 60 * time.Second, MaxConns: 512}
+
+// limitListener accepts at most max connections at once: Accept waits for a free slot.
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	l.slots <- struct{}{}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
+}
+
+type limitedConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.release()
+	return err
+}
+
 // serve answers on ln until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, stdout io.Writer) error {
-	srv := &http.Server{Handler: fake.Handler(), ReadHeaderTimeout: 10 * time.Second}
+func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, limits serveLimits, stdout io.Writer) error {
+	srv := &http.Server{
+		Handler:           fake.Handler(),
+		ReadHeaderTimeout: limits.ReadHeader,
+		ReadTimeout:       limits.Read,
+		WriteTimeout:      limits.Write,
+		IdleTimeout:       limits.Idle,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ln = &limitListener{Listener: ln, slots: make(chan struct{}, limits.MaxConns)}
 	fmt.Fprintf(stdout, "serving the Clerk invitations API at http://%s/v1\n", ln.Addr())
 	fmt.Fprintf(stdout, "secret key: %s\n", fake.SecretKey())
 	fmt.Fprintf(stdout, "  this library:      invitations.WithBaseURL(%q)\n", "http://"+ln.Addr().String()+"/v1")
@@ -148,7 +206,7 @@ func contractCmd(ctx context.Context, args []string, getenv func(string) string,
 		fake := fakeclerk.New(fakeclerk.Options{})
 		srvCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
-		go func() { done <- serve(srvCtx, ln, fake, io.Discard) }()
+		go func() { done <- serve(srvCtx, ln, fake, defaultServeLimits, io.Discard) }()
 		defer func() { cancel(); <-done }()
 		target.BaseURL, target.SecretKey = "http://"+ln.Addr().String()+"/v1", fake.SecretKey()
 	case apiURL == "":

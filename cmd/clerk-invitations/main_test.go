@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -56,7 +60,7 @@ func TestContractAgainstServe(t *testing.T) {
 	var served syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_servekey"}), &served)
+		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_servekey"}), defaultServeLimits, &served)
 	}()
 
 	var out, errOut bytes.Buffer
@@ -89,7 +93,7 @@ func TestContractFailsWithAWrongKey(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_right"}), &syncBuffer{})
+		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_right"}), defaultServeLimits, &syncBuffer{})
 	}()
 	defer func() { cancel(); <-done }()
 
@@ -157,6 +161,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--rate-limits", "lots"}, nil, "--rate-limits must be none, dev or prod"},
 		{[]string{"serve", "--secret-key", "pk_test_x"}, nil, "--secret-key"},
 		{[]string{"serve", "--bogus"}, nil, "flag provided but not defined"},
+		{[]string{"serve", "--max-conns", "0"}, nil, "--max-conns must be at least 1"},
+		{[]string{"serve", "--max-invitations", "-5"}, nil, "--max-invitations and --max-conns must be at least 1"},
 		{[]string{"contract"}, map[string]string{"CLERK_API_URL": "http://127.0.0.1:1/v1"}, "CLERK_SECRET_KEY is not"},
 	}
 	for _, tc := range cases {
@@ -167,4 +173,107 @@ func TestUsageErrors(t *testing.T) {
 	var out bytes.Buffer
 	assert.Equal(t, 0, run(t.Context(), []string{"help"}, env(nil), &out, &out))
 	assert.Contains(t, out.String(), "clerk-invitations contract")
+}
+
+// startServe runs serve with limits on a loopback port until the test ends.
+func startServe(t *testing.T, limits serveLimits) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_limits"}), limits, &syncBuffer{})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return ln.Addr().String()
+}
+
+// closedWithin reports whether the server closes conn within d (reading and discarding whatever
+// it answers first).
+func closedWithin(conn net.Conn, d time.Duration) bool {
+	_ = conn.SetReadDeadline(time.Now().Add(d))
+	_, err := io.Copy(io.Discard, conn)
+	var netErr net.Error
+	return err == nil || !(errors.As(err, &netErr) && netErr.Timeout())
+}
+
+func TestServeDropsSlowAndIdleConnections(t *testing.T) {
+	t.Parallel()
+	limits := defaultServeLimits
+	limits.Read, limits.Idle, limits.ReadHeader = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond
+	addr := startServe(t, limits)
+
+	// A body trickled in a byte at a time is cut off by the read timeout.
+	trickle, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer trickle.Close()
+	_, err = io.WriteString(trickle, "POST /v1/invitations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_limits\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+				if _, err := trickle.Write([]byte(" ")); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	assert.True(t, closedWithin(trickle, 5*time.Second), "a trickled body holds the connection forever")
+
+	// Headers that never end are cut off too.
+	slow, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer slow.Close()
+	_, err = io.WriteString(slow, "GET /v1/invitations HTTP/1.1\r\nHost: x\r\n")
+	require.NoError(t, err)
+	assert.True(t, closedWithin(slow, 5*time.Second), "unfinished headers hold the connection forever")
+
+	// An idle keep-alive connection is closed after the idle timeout.
+	idle, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer idle.Close()
+	_, err = io.WriteString(idle, "GET /v1/invitations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_limits\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(bufio.NewReader(idle), nil)
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.True(t, closedWithin(idle, 5*time.Second), "an idle keep-alive connection is held forever")
+}
+
+func TestServeCapsConcurrentConnections(t *testing.T) {
+	t.Parallel()
+	limits := defaultServeLimits
+	limits.MaxConns = 2
+	addr := startServe(t, limits)
+	var held []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		held = append(held, c)
+	}
+	// A third client connects (the kernel queues it) but is not served while both slots are held.
+	third, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer third.Close()
+	_, err = io.WriteString(third, "GET /v1/invitations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_limits\r\n\r\n")
+	require.NoError(t, err)
+	_ = third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	_, err = third.Read(make([]byte, 1))
+	var netErr net.Error
+	require.ErrorAs(t, err, &netErr)
+	assert.True(t, netErr.Timeout(), "served although both slots were taken")
+
+	held[0].Close()
+	_ = third.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(third), nil)
+	require.NoError(t, err, "served once a slot is free")
+	assert.Equal(t, 200, resp.StatusCode)
+	resp.Body.Close()
+	held[1].Close()
 }

@@ -1,20 +1,29 @@
 package fakeclerk
 
 import (
+	"bytes"
 	"net/http"
+	"strconv"
 	"time"
 )
 
-// Fault is what the server does instead of (or before) answering a call normally.
+// Fault is what the server does instead of (or around) answering a call normally.
 type Fault struct {
 	// Delay holds the answer back this long (or until the client gives up).
 	Delay time.Duration
+	// Commit carries the call out before the fault applies: the invitation is created, revoked or
+	// deleted, and only the answer is lost or replaced. Without it a fault that answers (Status,
+	// Drop, Truncate) stands in for the call, which is not carried out.
+	Commit bool
 	// Status, when not 0, is sent instead of the real answer, with Header and Body.
 	Status int
 	Header http.Header
 	Body   string
-	// Drop closes the connection without answering (after Delay). The call is not carried out.
+	// Drop closes the connection without answering (after Delay).
 	Drop bool
+	// Truncate sends the answer's status, headers and first half of its body (the real answer with
+	// Commit, else Status and Body), then breaks the connection.
+	Truncate bool
 }
 
 // InjectFault makes the next n calls to op meet f, after any faults injected before.
@@ -38,8 +47,9 @@ func (s *Server) nextFault(op Operation) (Fault, bool) {
 	return q[0], true
 }
 
-// applyFault carries out f and reports whether the request was answered (or dropped) by it.
-func applyFault(w http.ResponseWriter, r *http.Request, f Fault) (handled bool) {
+// applyFault carries out f around next and reports whether it answered (or dropped) the request;
+// false means next is to answer normally.
+func applyFault(w http.ResponseWriter, r *http.Request, f Fault, next http.Handler) (handled bool) {
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)
 		select {
@@ -49,26 +59,83 @@ func applyFault(w http.ResponseWriter, r *http.Request, f Fault) (handled bool) 
 			return true
 		}
 	}
-	if f.Drop {
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				_ = conn.Close()
-				return true
+	answer := bufferedAnswer{header: http.Header{}, status: f.Status}
+	switch {
+	case f.Commit:
+		next.ServeHTTP(&answer, r)
+		if answer.status == 0 {
+			answer.status = http.StatusOK
+		}
+		if f.Status != 0 {
+			answer = bufferedAnswer{header: http.Header{}, status: f.Status}
+			answer.body.WriteString(f.Body)
+			for k, v := range f.Header {
+				answer.header[k] = v
 			}
 		}
-		// No hijacking possible (HTTP/2): abort the response, which resets the stream.
-		panic(http.ErrAbortHandler)
-	}
-	if f.Status == 0 {
+	case f.Status == 0 && !f.Drop && !f.Truncate:
 		return false
+	default:
+		answer.body.WriteString(f.Body)
+		for k, v := range f.Header {
+			answer.header[k] = v
+		}
 	}
-	for k, v := range f.Header {
+	if f.Drop {
+		breakConnection(w)
+		return true
+	}
+	for k, v := range answer.header {
 		w.Header()[k] = v
 	}
-	w.Header().Set("Clerk-Trace-Id", traceID())
-	w.WriteHeader(f.Status)
-	_, _ = w.Write([]byte(f.Body))
+	if answer.header.Get("Clerk-Trace-Id") == "" {
+		w.Header().Set("Clerk-Trace-Id", traceID())
+	}
+	body := answer.body.Bytes()
+	if f.Truncate {
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(answer.status)
+		_, _ = w.Write(body[:len(body)/2])
+		_ = http.NewResponseController(w).Flush()
+		breakConnection(w)
+		return true
+	}
+	w.Header().Del("Content-Length")
+	w.WriteHeader(answer.status)
+	_, _ = w.Write(body)
 	return true
+}
+
+// breakConnection closes the connection under w without a (complete) answer.
+func breakConnection(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+		return
+	}
+	// No hijacking possible (HTTP/2, or a buffer in a test): abort, which resets the stream.
+	panic(http.ErrAbortHandler)
+}
+
+// bufferedAnswer holds an answer made by the handler behind a Commit fault.
+type bufferedAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedAnswer) Header() http.Header { return b.header }
+
+func (b *bufferedAnswer) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+
+func (b *bufferedAnswer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
 }
 
 // RateLimits are request budgets per fixed window, counted on the server's clock. A zero

@@ -17,10 +17,9 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
-// routes builds the handler chain: faults, then Options.Inner (if any) around auth, API version,
-// rate limits, body checks and the generated strict server.
+// routes builds the handler chain: the route classification, faults, then Options.Inner (if any)
+// around auth, API version, rate limits, body checks and the generated strict server.
 func (s *Server) routes(inner func(http.Handler) http.Handler) http.Handler {
-	mux := http.NewServeMux()
 	strict := generated.NewStrictHandlerWithOptions(api{s}, nil, generated.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			errBodyInvalid("The request body could not be decoded.").write(w)
@@ -29,45 +28,17 @@ func (s *Server) routes(inner func(http.Handler) http.Handler) http.Handler {
 			newError(http.StatusInternalServerError, "internal_clerk_error", "Oops, something went wrong", "The server failed to answer.").write(w)
 		},
 	})
-	generated.HandlerWithOptions(strict, generated.StdHTTPServerOptions{
-		BaseURL:          "/v1",
-		BaseRouter:       mux,
-		ErrorHandlerFunc: queryParamError,
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { errNotFound().write(w) })
-
-	var h http.Handler = s.checks(mux)
+	var h http.Handler = s.checks(dispatcher{siw: generated.ServerInterfaceWrapper{Handler: strict, ErrorHandlerFunc: queryParamError}})
 	if inner != nil {
 		h = inner(h)
 	}
-	return s.withFaults(h)
-}
-
-// operationOf says which endpoint r is for.
-func operationOf(r *http.Request) (Operation, bool) {
-	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/invitations")
-	if !ok {
-		return "", false
-	}
-	switch {
-	case rest == "" && r.Method == http.MethodPost:
-		return OpCreate, true
-	case rest == "" && r.Method == http.MethodGet:
-		return OpList, true
-	case rest == "/bulk" && r.Method == http.MethodPost:
-		return OpBulk, true
-	case strings.HasSuffix(rest, "/revoke") && r.Method == http.MethodPost && strings.Count(rest, "/") == 2:
-		return OpRevoke, true
-	case r.Method == http.MethodDelete && strings.Count(rest, "/") == 1:
-		return OpDelete, true
-	}
-	return "", false
+	return withRoute(s.withFaults(h))
 }
 
 func (s *Server) withFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if op, ok := operationOf(r); ok {
-			if f, has := s.nextFault(op); has && applyFault(w, r, f) {
+		if rt, ok := routeOf(r); ok {
+			if f, has := s.nextFault(rt.op); has && applyFault(w, r, f, next) {
 				return
 			}
 		}
@@ -81,6 +52,9 @@ var apiVersionPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 func (s *Server) checks(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Clerk-Trace-Id", traceID())
+		// The server's own clock, which created_at and expires_at follow: a client can place
+		// timestamps in it (the client reconciles ambiguous creates this way).
+		w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
 		if e := s.authorized(r); e != nil {
 			e.write(w)
 			return
@@ -91,11 +65,9 @@ func (s *Server) checks(next http.Handler) http.Handler {
 				"The API version must be a date such as 2025-04-10, sent in the Clerk-API-Version header or the __clerk_api_version parameter, not both.").write(w)
 			return
 		}
-		op, ok := operationOf(r)
-		if !ok {
-			next.ServeHTTP(w, r)
-			return
-		}
+		// Every call spends the overall budget, a path that is no route included.
+		rt, _ := routeOf(r)
+		op := rt.op
 		if e := s.rateLimited(op); e != nil {
 			e.write(w)
 			return
@@ -151,6 +123,11 @@ func badRequest(e generated.ClerkError) generated.BadRequestJSONResponse {
 	return generated.BadRequestJSONResponse{Body: body, Headers: generated.BadRequestResponseHeaders{ClerkTraceID: trace}}
 }
 
+func forbidden(e generated.ClerkError) generated.ForbiddenJSONResponse {
+	body, trace := clerkBody(e)
+	return generated.ForbiddenJSONResponse{Body: body, Headers: generated.ForbiddenResponseHeaders{ClerkTraceID: trace}}
+}
+
 // notFound is the 404 for an invitation id the server does not hold (never issued, or deleted).
 func notFound(id string) generated.NotFoundJSONResponse {
 	body, trace := clerkBody(invitationNotFound(id))
@@ -182,8 +159,8 @@ func identifierEntry() generated.ClerkError {
 	return errParam("form_identifier_exists", "email_address", "That email address is taken. Please try another.")
 }
 
-// admitLocked decides whether items can be created now: it returns a 400 duplicate entry or a 422
-// identifier entry for the first problem, checking all items before any is created.
+// admitLocked decides whether items can be created now: it returns a 400 duplicate entry, a 422
+// identifier entry or a 403 when the store is full, checking all items before any is created.
 func (s *Server) admitLocked(items []generated.CreateInvitationParams, bulk bool) (status int, entry *generated.ClerkError) {
 	inBatch := map[string]bool{}
 	var dups []string
@@ -203,6 +180,12 @@ func (s *Server) admitLocked(items []generated.CreateInvitationParams, bulk bool
 	if len(dups) > 0 {
 		e := duplicateEntry(dups)
 		return http.StatusBadRequest, &e
+	}
+	if len(s.records)+len(items) > s.maxStored {
+		// Clerk's error catalogue: QuotaExceeded. The bound itself is the embedded server's.
+		e := generated.ClerkError{Code: "quota_exceeded", Message: "Quota exceeded",
+			LongMessage: fmt.Sprintf("Quota exceeded, you have reached your limit: this server holds at most %d invitations; delete some or raise its limit.", s.maxStored)}
+		return http.StatusForbidden, &e
 	}
 	return 0, nil
 }
@@ -271,6 +254,8 @@ func (a api) CreateInvitation(_ context.Context, req generated.CreateInvitationR
 	switch status {
 	case http.StatusBadRequest:
 		return generated.CreateInvitation400JSONResponse{BadRequestJSONResponse: badRequest(*entry)}, nil
+	case http.StatusForbidden:
+		return generated.CreateInvitation403JSONResponse{ForbiddenJSONResponse: forbidden(*entry)}, nil
 	case http.StatusUnprocessableEntity:
 		return generated.CreateInvitation422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(*entry)}, nil
 	}
@@ -290,6 +275,8 @@ func (a api) CreateBulkInvitations(_ context.Context, req generated.CreateBulkIn
 	switch status {
 	case http.StatusBadRequest:
 		return generated.CreateBulkInvitations400JSONResponse{BadRequestJSONResponse: badRequest(*entry)}, nil
+	case http.StatusForbidden:
+		return generated.CreateBulkInvitations403JSONResponse{ForbiddenJSONResponse: forbidden(*entry)}, nil
 	case http.StatusUnprocessableEntity:
 		return generated.CreateBulkInvitations422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(*entry)}, nil
 	}

@@ -36,6 +36,9 @@ const (
 // DefaultMaxBodyBytes bounds a request body; larger bodies are rejected with 400.
 const DefaultMaxBodyBytes = 1 << 20
 
+// DefaultMaxInvitations bounds the store: past it, creates answer 403 quota_exceeded.
+const DefaultMaxInvitations = 1_000_000
+
 // Options configures a Server. The zero value is usable: a random key, the real clock, no rate
 // limits.
 type Options struct {
@@ -48,6 +51,9 @@ type Options struct {
 	RateLimits *RateLimits
 	// MaxBodyBytes bounds request bodies. 0: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxInvitations bounds how many invitations the server holds, in any status; a create
+	// that would go past it answers 403 quota_exceeded. 0: DefaultMaxInvitations.
+	MaxInvitations int
 	// AcceptURL is the prefix of invitation links. "": "https://accounts.invitations.test/v1/tickets/accept".
 	AcceptURL string
 	// Inner, when set, wraps the server's own handling (everything but injected faults); tests
@@ -60,6 +66,7 @@ type Server struct {
 	secretKey string
 	acceptURL string
 	maxBody   int64
+	maxStored int
 	handler   http.Handler
 
 	mu      sync.Mutex
@@ -91,6 +98,7 @@ func New(opts Options) *Server {
 		secretKey: opts.SecretKey,
 		acceptURL: opts.AcceptURL,
 		maxBody:   opts.MaxBodyBytes,
+		maxStored: opts.MaxInvitations,
 		records:   map[string]*record{},
 		byAddr:    map[string][]*record{},
 		users:     map[string]bool{},
@@ -104,6 +112,9 @@ func New(opts Options) *Server {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.maxStored <= 0 {
+		s.maxStored = DefaultMaxInvitations
 	}
 	if !opts.Start.IsZero() {
 		s.frozen, s.base = true, opts.Start

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
@@ -20,6 +21,9 @@ var createFields = []string{"email_address", "public_metadata", "redirect_url", 
 // limit, not the answer). Every item is checked, so a bulk call with one bad item creates nothing.
 func checkCreateBody(raw []byte, bulk bool) *apiError {
 	raw = bytes.TrimSpace(raw)
+	if !utf8.Valid(raw) {
+		return errBodyInvalid("The request body is not valid UTF-8.")
+	}
 	if len(raw) == 0 {
 		return errBodyInvalid("The request body is empty; send a JSON " + map[bool]string{false: "object", true: "array"}[bulk] + ".")
 	}
@@ -35,7 +39,7 @@ func checkCreateBody(raw []byte, bulk bool) *apiError {
 			return errBodyInvalid("The request body must be a JSON object.")
 		}
 		if entries := checkCreateObject(obj, -1); len(entries) > 0 {
-			return errParams(entries...)
+			return errParams(capEntries(entries)...)
 		}
 		return nil
 	}
@@ -59,9 +63,33 @@ func checkCreateBody(raw []byte, bulk bool) *apiError {
 		entries = append(entries, checkCreateObject(obj, i)...)
 	}
 	if len(entries) > 0 {
-		return errParams(entries...)
+		return errParams(capEntries(entries)...)
 	}
 	return nil
+}
+
+// Bounds on an error answer, whatever the input: a body of a million unknown fields, or one
+// field with a name a megabyte long, still gets a small answer.
+const (
+	maxErrorEntries   = 20  // entries in one answer; the rest are left out
+	maxParamNameBytes = 100 // a parameter name quoted in an entry
+)
+
+// capEntries keeps the first maxErrorEntries entries.
+func capEntries(entries []generated.ClerkError) []generated.ClerkError {
+	return entries[:min(len(entries), maxErrorEntries)]
+}
+
+// shortName cuts a parameter name a client sent to maxParamNameBytes, on a rune boundary.
+func shortName(name string) string {
+	if len(name) <= maxParamNameBytes {
+		return name
+	}
+	cut := maxParamNameBytes
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + "…"
 }
 
 // checkCreateObject returns one 422 entry per bad field of a create object; index >= 0 marks a
@@ -84,7 +112,8 @@ func checkCreateObject(obj map[string]any, index int) []generated.ClerkError {
 		}
 	}
 	slices.Sort(unknown)
-	for _, k := range unknown {
+	for _, k := range unknown[:min(len(unknown), maxErrorEntries)] {
+		k = shortName(k)
 		add("form_param_unknown", k, k+" is not a valid parameter for this request.")
 	}
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxEmailLength is the longest address accepted (RFC 5321's limit on a forward path).
@@ -21,6 +22,9 @@ func CheckEmail(addr string) error {
 		return fmt.Errorf("is longer than %d bytes", MaxEmailLength)
 	case strings.TrimSpace(addr) != addr:
 		return errors.New("has leading or trailing spaces")
+	case !utf8.ValidString(addr) || strings.ContainsRune(addr, utf8.RuneError):
+		// U+FFFD too: it is what a JSON decoder makes of an escaped lone surrogate.
+		return errors.New("is not valid UTF-8")
 	}
 	parsed, err := mail.ParseAddress(addr)
 	if err != nil || parsed.Address != addr || parsed.Name != "" {

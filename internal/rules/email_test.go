@@ -26,6 +26,8 @@ func TestCheckEmail(t *testing.T) {
 		"ada@example.com, bob@example.com": "valid email",
 		"ada@exa mple.com":                 "valid email",
 		strings.Repeat("a", 250) + "@example.com": "longer",
+		"ad\xffa@example.com":                     "UTF-8",
+		"ad\ufffda@example.com":                   "UTF-8",
 	}
 	for addr, want := range invalid {
 		err := CheckEmail(addr)

@@ -213,6 +213,10 @@ func (v *Validator) route(r routers.Router, req *http.Request) (*routers.Route, 
 	if !ok || !strings.HasPrefix(rest, "/") {
 		return nil, nil, fmt.Errorf("path %q is not below the base path %q", req.URL.Path, v.basePath)
 	}
+	// kin-openapi's router forgives a trailing slash; the document's paths have none.
+	if len(rest) > 1 && strings.HasSuffix(rest, "/") {
+		return nil, nil, fmt.Errorf("no operation for %s %s: the document's paths have no trailing slash", req.Method, rest)
+	}
 	clone := req.Clone(req.Context())
 	clone.URL = &url.URL{Path: rest, RawQuery: req.URL.RawQuery}
 	route, params, err := r.FindRoute(clone)

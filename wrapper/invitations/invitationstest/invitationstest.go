@@ -39,19 +39,27 @@ const (
 	OpDelete Operation = "delete" // DELETE /invitations/{id}
 )
 
-// Fault is what the server does instead of answering a call normally. The zero Fault does
-// nothing.
+// Fault is what the server does instead of, or around, answering a call normally. The zero
+// Fault does nothing.
 type Fault struct {
 	// Delay holds the answer back this long, or until the client gives up. A Fault with only a
 	// Delay then answers normally.
 	Delay time.Duration
-	// Status, when not 0, is sent instead of the real answer, with Header and Body; the call is
-	// not carried out. Use it for 5xx pages, 429s or any answer Clerk might give.
+	// Commit carries the call out before the fault applies: the invitation is created, revoked
+	// or deleted, and only the answer is lost (Drop), cut short (Truncate) or replaced (Status).
+	// That is the ambiguous failure a client must not turn into a duplicate or a false error.
+	// Without Commit, a fault that answers stands in for the call, which is not carried out.
+	Commit bool
+	// Status, when not 0, is sent instead of the real answer, with Header and Body. Use it for
+	// 5xx pages, 429s or any answer Clerk might give.
 	Status int
 	Header http.Header // sent with Status
 	Body   string      // sent with Status
-	// Drop closes the connection without answering (after Delay); the call is not carried out.
+	// Drop closes the connection without answering (after Delay).
 	Drop bool
+	// Truncate sends the answer's status, headers and the first half of its body (the real
+	// answer with Commit, else Status and Body), then breaks the connection.
+	Truncate bool
 }
 
 // RateLimits are request budgets per fixed window, counted on the server's clock. A zero field
