@@ -134,7 +134,8 @@ func TestServeWarnsOffLoopbackAndAppliesRateLimits(t *testing.T) {
 	assert.Contains(t, errOut.String(), "warning: listening on")
 	assert.Contains(t, errOut.String(), "which is not loopback")
 
-	c, err := invitations.New("sk_test_limits", invitations.WithBaseURL("http://127.0.0.1:"+re.FindStringSubmatch(out.String())[1]+"/v1"))
+	// Without retries, to see the 429 itself rather than the client waiting it out.
+	c, err := invitations.New("sk_test_limits", invitations.WithBaseURL("http://127.0.0.1:"+re.FindStringSubmatch(out.String())[1]+"/v1"), invitations.WithRetries(0))
 	require.NoError(t, err)
 	// Clerk's development budget: 100 calls per 10 s, then 429 with Retry-After.
 	for i := range 100 {

@@ -84,8 +84,9 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 	}
 	s := &session{target: t, findings: &specvalidate.Recorder{}, tag: runTag()}
 	s.raw = &http.Client{Timeout: 30 * time.Second, Transport: &specvalidate.Transport{Validator: v, Next: t.Transport, Report: s.findings.Report}}
+	// No retries: every answer the service gives is one the scenarios see and check.
 	s.client, err = invitations.New(t.SecretKey, invitations.WithBaseURL(t.BaseURL), invitations.WithHTTPClient(s.raw),
-		invitations.WithUserAgent("clerk-invitations-contract/"+invitations.Version))
+		invitations.WithUserAgent("clerk-invitations-contract/"+invitations.Version), invitations.WithRetries(0))
 	if err != nil {
 		return Summary{}, err
 	}

@@ -116,10 +116,13 @@ func TestSuiteFitsClerksDevelopmentRateLimits(t *testing.T) {
 func TestSuiteFailsAndStillCleansUp(t *testing.T) {
 	t.Parallel()
 	fake, base := start(t)
-	// Break the server: the next four revokes answer 500 (two scenarios meet two of them, the
-	// cleanup has to try again past the other two) and the first bulk call a 503 HTML page.
-	fake.InjectFault(fakeclerk.OpRevoke, 4, fakeclerk.Fault{Status: 500, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`})
+	// Break the server: the next two revokes answer 500 (two scenarios meet them), the first bulk
+	// call a 503 HTML page, and the next three deletes 500 (the delete scenario meets one, the
+	// cleanup has to try again past the other two).
+	boom := fakeclerk.Fault{Status: 500, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`}
+	fake.InjectFault(fakeclerk.OpRevoke, 2, boom)
 	fake.InjectFault(fakeclerk.OpBulk, 1, fakeclerk.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<h1>down</h1>"})
+	fake.InjectFault(fakeclerk.OpDelete, 3, boom)
 	var out bytes.Buffer
 	sum, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey()}, &out)
 	require.NoError(t, err)
@@ -127,8 +130,10 @@ func TestSuiteFailsAndStillCleansUp(t *testing.T) {
 	assert.Contains(t, out.String(), "FAIL bulk create keeps order")
 	assert.Contains(t, out.String(), "503 service unavailable")
 	assert.Regexp(t, `\n\d+ passed, [1-9]\d* failed\n$`, out.String())
+	assert.Contains(t, out.String(), "FAIL delete any status")
 	assert.Contains(t, out.String(), "PASS cleanup")
 	assert.Zero(t, pending(t, base, fake.SecretKey()), "cleanup ran although scenarios failed:\n%s", out.String())
+	assert.Zero(t, fake.Len(), "cleanup deleted everything the run created:\n%s", out.String())
 }
 
 func TestSuiteFlagsAnOffSpecAnswer(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
 // Fault is what the server does instead of (or around) answering a call normally.
@@ -150,7 +152,7 @@ type RateLimits struct {
 // ClerkRateLimits returns Clerk's documented budgets: 100 creates and 25 bulk creates per hour,
 // and overall calls per 10 seconds (1000 for production instances, 100 for development).
 func ClerkRateLimits(overall int) RateLimits {
-	return RateLimits{CreatePerHour: 100, BulkPerHour: 25, Overall: overall, OverallWindow: 10 * time.Second}
+	return RateLimits{CreatePerHour: rules.CreatesPerHour, BulkPerHour: rules.BulkCreatesPerHour, Overall: overall, OverallWindow: rules.OverallWindow}
 }
 
 type window struct {

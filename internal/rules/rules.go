@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Limits of the invitation endpoints, from Clerk's published document unless marked.
@@ -28,6 +29,16 @@ const (
 	// MaxMetadataBytes bounds public_metadata once encoded as JSON. Clerk documents "8 KB" for
 	// every metadata field; 8,192 bytes as the exact boundary is inferred.
 	MaxMetadataBytes = 8 << 10
+)
+
+// Clerk's documented rate limits: per instance, creates and bulk creates per hour, and every
+// Backend API call per OverallWindow (development and production instances differ).
+const (
+	CreatesPerHour     = 100
+	BulkCreatesPerHour = 25
+	OverallDevelopment = 100
+	OverallProduction  = 1000
+	OverallWindow      = 10 * time.Second
 )
 
 // DefaultOrderBy is the list order without order_by: newest first.

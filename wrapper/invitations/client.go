@@ -1,17 +1,21 @@
 package invitations
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"iter"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/pacing"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/retry"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
@@ -19,8 +23,15 @@ import (
 // invitations is well under 1 MiB.
 const maxResponseBody = 16 << 20
 
+// Backoff between retries: full jitter, uniform in [0, min(maxBackoff, baseBackoff·2^n)).
+const (
+	baseBackoff = 500 * time.Millisecond
+	maxBackoff  = 8 * time.Second
+)
+
 // Client calls Clerk's invitation endpoints. Create one with New and reuse it: it holds no
-// per-call state and is safe for concurrent use by multiple goroutines.
+// per-call state and is safe for concurrent use by multiple goroutines, which share its pacing
+// budgets (WithPacing).
 type Client struct {
 	api        *generated.Client
 	secretKey  string
@@ -31,13 +42,15 @@ type Client struct {
 
 // New returns a Client that authenticates with secretKey, an instance's secret key
 // ("sk_test_…" or "sk_live_…"). Without options it talks to DefaultBaseURL with
-// DefaultTimeout and DefaultAPIVersion. It returns an error, and no Client, when the key is
-// malformed or an option rejects its argument; the error never contains the key.
+// DefaultTimeout per attempt, DefaultRetries and DefaultAPIVersion, and does not pace itself. It
+// returns an error, and no Client, when the key is malformed, an option rejects its argument or
+// the base URL is plain http on a host other than loopback (see WithInsecureHTTP); the error
+// never contains the key.
 func New(secretKey string, opts ...Option) (*Client, error) {
 	if err := checkSecretKey(secretKey); err != nil {
 		return nil, err
 	}
-	cfg := config{baseURL: DefaultBaseURL, apiVersion: DefaultAPIVersion}
+	cfg := config{baseURL: DefaultBaseURL, apiVersion: DefaultAPIVersion, retries: DefaultRetries, maxRetryWait: DefaultMaxRetryWait}
 	for _, opt := range opts {
 		if opt == nil {
 			return nil, errors.New("invitations: New: nil Option")
@@ -46,29 +59,58 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	hc := cfg.httpClient
-	switch {
-	case hc == nil:
-		hc = &http.Client{Timeout: DefaultTimeout}
-		if cfg.timeout > 0 {
-			hc.Timeout = cfg.timeout
-		}
-	case cfg.timeout > 0:
-		copied := *hc
-		copied.Timeout = cfg.timeout
-		hc = &copied
+	if u, _ := url.Parse(cfg.baseURL); u.Scheme == "http" && !isLoopback(u.Hostname()) && !cfg.insecureHTTP {
+		return nil, fmt.Errorf("invitations: New: %q would send the secret key unencrypted; use https, or WithInsecureHTTP on a network you trust", cfg.baseURL)
 	}
 	ua := "clerk-invitations-go/" + Version
 	if cfg.userAgent != "" {
 		ua = cfg.userAgent + " " + ua
 	}
+	doer := &retry.Doer{
+		Next:   httpClient(cfg),
+		Policy: retry.Policy{MaxRetries: cfg.retries, MaxWait: cfg.maxRetryWait, BaseDelay: baseBackoff, MaxDelay: maxBackoff, MaxBody: maxResponseBody},
+		Logger: cfg.logger,
+	}
+	if b := cfg.budgets; b != nil {
+		doer.Pacer = pacing.New(pacing.Budget(b.Overall), map[string]pacing.Budget{
+			opCreate: pacing.Budget(b.Create),
+			opBulk:   pacing.Budget(b.Bulk),
+		})
+	}
 	c := &Client{secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion, userAgent: ua}
-	api, err := generated.NewClient(cfg.baseURL, generated.WithHTTPClient(hc), generated.WithRequestEditorFn(c.setHeaders))
+	api, err := generated.NewClient(cfg.baseURL, generated.WithHTTPClient(doer), generated.WithRequestEditorFn(c.setHeaders))
 	if err != nil {
 		return nil, fmt.Errorf("invitations: New: %w", err)
 	}
 	c.api = api
 	return c, nil
+}
+
+// httpClient returns the http.Client the calls go through: the caller's or a new one, copied,
+// with the timeout and a redirect rule that keeps the key on its host.
+func httpClient(cfg config) *http.Client {
+	hc := &http.Client{Timeout: DefaultTimeout}
+	if cfg.httpClient != nil {
+		copied := *cfg.httpClient
+		hc = &copied
+	}
+	if cfg.timeout > 0 {
+		hc.Timeout = cfg.timeout
+	}
+	next := hc.CheckRedirect
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if first := via[0].URL; req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	return hc
 }
 
 func checkSecretKey(key string) error {
@@ -107,33 +149,54 @@ func (c *Client) setHeaders(_ context.Context, req *http.Request) error {
 	return nil
 }
 
+// The operations' names, in errors, logs and pacing.
+const (
+	opCreate = "create"
+	opBulk   = "bulk create"
+	opList   = "list"
+	opRevoke = "revoke"
+	opDelete = "delete"
+)
+
 // Create creates one invitation and returns it. Clerk emails the link unless p.Notify is
 // Ptr(false).
 //
 // Errors: a *ValidationError, before any request, when p is invalid; an *APIError matching
 // ErrDuplicate when a pending invitation exists for the address (and p.IgnoreExisting is not
 // true), ErrInvalidRequest when Clerk rejects a parameter or the address belongs to a user,
-// ErrRateLimited, ErrUnauthorized; otherwise the transport's error, wrapped.
+// ErrRateLimited, ErrUnauthorized; a *TransportError or *ResponseError; any of them matching
+// ErrOutcomeUnknown when the invitation may exist although the call failed.
 //
-// Create is not idempotent: after a timeout the invitation may exist. Before retrying, look for
-// it with List(ctx, ListParams{Query: email, Statuses: []Status{StatusPending}}) and keep only
-// invitations whose EmailAddress equals the address ignoring case (strings.EqualFold): Query is a
-// substring match, so "ada@example.com" also finds "bada@example.com".
+// Create never sends an invitation twice and never reports failure for one it created: see
+// "Retries" in the package documentation.
 //
 // Clerk operation: CreateInvitation, POST /invitations.
 func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error) {
 	if err := p.validate(""); err != nil {
 		return nil, err
 	}
-	return c.one(ctx, "create", func(ctx context.Context) (*http.Response, error) {
+	ignore := p.IgnoreExisting != nil && *p.IgnoreExisting
+	call := &retry.Call{Op: opCreate, Write: true, RetryAmbiguous: !ignore}
+	began := time.Now()
+	inv, err := c.one(ctx, call, func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateInvitation(ctx, p.toGenerated())
 	})
+	if err == nil || !call.MaybeApplied || !reconcilable(ctx, err) {
+		return inv, err
+	}
+	found, lookupErr := c.findCreated(ctx, began, []string{p.EmailAddress})
+	if lookupErr == nil && found != nil {
+		return &found[0], nil
+	}
+	return nil, settled(err, lookupErr == nil)
 }
 
 // BulkCreate creates one invitation per item, 1 to MaxBulkItems items, and returns them in
 // the order given. Clerk checks every item first: if one fails, none is created.
 //
 // Errors are those of Create; a *ValidationError names the item, e.g. "items[3].email_address".
+// An answer that does not hold one invitation per item, in order, is a *ResponseError. The
+// guarantees are those of Create, for every item.
 //
 // Clerk operation: CreateBulkInvitations, POST /invitations/bulk.
 func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invitation, error) {
@@ -141,51 +204,82 @@ func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invita
 		return nil, &ValidationError{Field: "items", Reason: fmt.Sprintf("has %d items, want 1..%d", len(items), rules.MaxBulkItems)}
 	}
 	body := make(generated.CreateBulkInvitationsJSONRequestBody, len(items))
+	addrs := make([]string, len(items))
+	ignore := false
 	for i, p := range items {
 		if err := p.validate(fmt.Sprintf("items[%d].", i)); err != nil {
 			return nil, err
 		}
 		body[i] = generated.BulkInvitationParams(p.toGenerated())
+		addrs[i] = p.EmailAddress
+		ignore = ignore || p.IgnoreExisting != nil && *p.IgnoreExisting
 	}
-	raw, err := c.do(ctx, "bulk create", func(ctx context.Context) (*http.Response, error) {
+	call := &retry.Call{Op: opBulk, Write: true, RetryAmbiguous: !ignore}
+	began := time.Now()
+	out, err := c.bulk(ctx, call, body, addrs)
+	if err == nil || !call.MaybeApplied || !reconcilable(ctx, err) {
+		return out, err
+	}
+	found, lookupErr := c.findCreated(ctx, began, addrs)
+	if lookupErr == nil && found != nil {
+		return found, nil
+	}
+	return nil, settled(err, lookupErr == nil)
+}
+
+func (c *Client) bulk(ctx context.Context, call *retry.Call, body generated.CreateBulkInvitationsJSONRequestBody, addrs []string) ([]Invitation, error) {
+	raw, err := c.do(ctx, call, func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateBulkInvitations(ctx, body)
 	})
 	if err != nil {
 		return nil, err
 	}
-	out, err := decode[[]generated.Invitation]("bulk create", raw)
+	list, err := decode[[]generated.Invitation](call, raw)
 	if err != nil {
 		return nil, err
 	}
-	return fromGeneratedList(out), nil
+	out := fromGeneratedList(list)
+	if len(out) != len(addrs) {
+		return nil, unusable(call, raw, fmt.Sprintf("%d invitations for %d items", len(out), len(addrs)), nil)
+	}
+	for i, inv := range out {
+		if !strings.EqualFold(inv.EmailAddress, addrs[i]) {
+			return nil, unusable(call, raw, fmt.Sprintf("invitation %d is not for item %d's address", i, i), nil)
+		}
+	}
+	return out, nil
 }
 
 // List returns one page of invitations matching p, with the total number of matches. Without
 // p.Statuses, revoked invitations are left out, as Clerk lists them. To walk every page, use All.
 //
 // Errors: a *ValidationError, before any request, when p is invalid; an *APIError matching
-// ErrInvalidRequest, ErrRateLimited or ErrUnauthorized; otherwise the transport's error, wrapped.
+// ErrInvalidRequest, ErrRateLimited or ErrUnauthorized; a *TransportError or *ResponseError.
 //
 // Clerk operation: ListInvitations, GET /invitations?paginated=true.
 func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	raw, err := c.do(ctx, "list", func(ctx context.Context) (*http.Response, error) {
+	return c.list(ctx, &retry.Call{Op: opList}, p)
+}
+
+func (c *Client) list(ctx context.Context, call *retry.Call, p ListParams) (*Page, error) {
+	raw, err := c.do(ctx, call, func(ctx context.Context) (*http.Response, error) {
 		return c.api.ListInvitations(ctx, p.toGenerated())
 	})
 	if err != nil {
 		return nil, err
 	}
 	// The server answers {data,total_count} to paginated=true; a bare array is accepted too.
-	if trimmed := bytes.TrimSpace(raw); len(trimmed) > 0 && trimmed[0] == '[' {
-		list, err := decode[generated.InvitationList]("list", raw)
+	if trimmed := strings.TrimSpace(string(raw[:min(len(raw), 64)])); strings.HasPrefix(trimmed, "[") {
+		list, err := decode[generated.InvitationList](call, raw)
 		if err != nil {
 			return nil, err
 		}
 		return &Page{Invitations: fromGeneratedList(list), TotalCount: -1}, nil
 	}
-	page, err := decode[generated.InvitationPage]("list", raw)
+	page, err := decode[generated.InvitationPage](call, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +288,10 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 
 // All returns an iterator over every invitation matching p, fetching pages of p.Limit (10 when
 // 0) from p.Offset on. It copies p, so changing p afterwards has no effect. On an error it
-// yields the error once and stops; breaking out of the loop stops fetching.
+// yields the error once and stops; breaking out of the loop stops fetching. It stops after the
+// last page by the total count, or, when the server sends none, after a page shorter than the
+// limit; a server that answers the same full page again (ignoring offset) ends the walk with a
+// *ResponseError rather than looping.
 //
 // Invitations created or revoked during the walk can shift pages, so an invitation may be
 // seen twice or missed; filter by status or order by created_at for stable walks.
@@ -202,10 +299,21 @@ func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, er
 	p.Statuses = append([]Status(nil), p.Statuses...)
 	return func(yield func(Invitation, error) bool) {
 		q := p
+		limit := q.Limit
+		if limit == 0 {
+			limit = rules.DefaultLimit
+		}
+		var lastFirst, lastLast string
 		for {
 			page, err := c.List(ctx, q)
 			if err != nil {
 				yield(Invitation{}, err)
+				return
+			}
+			n := len(page.Invitations)
+			if n > 0 && page.Invitations[0].ID == lastFirst && page.Invitations[n-1].ID == lastLast {
+				yield(Invitation{}, &ResponseError{Operation: opList, StatusCode: http.StatusOK, Attempts: 1,
+					Reason: fmt.Sprintf("offset %d answered the same page as the offset before it: the server ignores offset", q.Offset)})
 				return
 			}
 			for _, inv := range page.Invitations {
@@ -213,10 +321,11 @@ func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, er
 					return
 				}
 			}
-			q.Offset += len(page.Invitations)
-			if len(page.Invitations) == 0 || page.TotalCount >= 0 && q.Offset >= page.TotalCount {
+			q.Offset += n
+			if n == 0 || n < limit || page.TotalCount >= 0 && q.Offset >= page.TotalCount {
 				return
 			}
+			lastFirst, lastLast = page.Invitations[0].ID, page.Invitations[n-1].ID
 		}
 	}
 }
@@ -227,17 +336,27 @@ func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, er
 //
 // Errors: a *ValidationError, before any request, when id is empty or holds anything but
 // letters, digits, '_' and '-'; an *APIError matching ErrNotFound for an unknown id,
-// ErrAlreadyRevoked, ErrAlreadyAccepted, ErrRateLimited or ErrUnauthorized; otherwise the
-// transport's error, wrapped.
+// ErrAlreadyRevoked, ErrAlreadyAccepted, ErrRateLimited or ErrUnauthorized; a *TransportError or
+// *ResponseError. A retry that meets ErrAlreadyRevoked after an attempt without an answer
+// returns the revoked invitation instead: that attempt revoked it.
 //
 // Clerk operation: RevokeInvitation, POST /invitations/{invitation_id}/revoke.
 func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	return c.one(ctx, "revoke", func(ctx context.Context) (*http.Response, error) {
+	call := &retry.Call{Op: opRevoke, Write: true, RetryAmbiguous: true}
+	inv, err := c.one(ctx, call, func(ctx context.Context) (*http.Response, error) {
 		return c.api.RevokeInvitation(ctx, id)
 	})
+	if err == nil || !call.MaybeApplied || !(reconcilable(ctx, err) || errors.Is(err, ErrAlreadyRevoked)) {
+		return inv, err
+	}
+	found, lookupErr := c.findByID(ctx, id)
+	if lookupErr == nil && found != nil && found.Status == StatusRevoked {
+		return found, nil
+	}
+	return nil, settled(err, false)
 }
 
 // Delete removes an invitation for good, whatever its status, together with the copies of the
@@ -247,8 +366,9 @@ func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
 //
 // Errors: a *ValidationError, before any request, for an id Revoke would refuse; an *APIError
 // matching ErrNotFound for an unknown or already deleted id, ErrRateLimited or ErrUnauthorized;
-// otherwise the transport's error, wrapped. A 2xx answer that does not confirm the deletion of id
-// is an error too.
+// a *TransportError; a *ResponseError for a 2xx answer that does not confirm the deletion of
+// id. A retry that meets ErrNotFound after an attempt without an answer is a success: that
+// attempt deleted it.
 //
 // Clerk operation: DeleteInvitation, DELETE /invitations/{invitation_id}. Clerk's published
 // document does not list it yet; Clerk's JavaScript SDK calls it since @clerk/backend 3.25.0.
@@ -256,58 +376,79 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
-	raw, err := c.do(ctx, "delete", func(ctx context.Context) (*http.Response, error) {
+	call := &retry.Call{Op: opDelete, Write: true, RetryAmbiguous: true}
+	err := c.delete(ctx, call, id)
+	switch {
+	case err == nil || !call.MaybeApplied:
+		return err
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case !reconcilable(ctx, err):
+		return err
+	}
+	if found, lookupErr := c.findByID(ctx, id); lookupErr == nil && found == nil {
+		return nil // gone
+	}
+	return settled(err, false)
+}
+
+func (c *Client) delete(ctx context.Context, call *retry.Call, id string) error {
+	raw, err := c.do(ctx, call, func(ctx context.Context) (*http.Response, error) {
 		return c.api.DeleteInvitation(ctx, id)
 	})
 	if err != nil {
 		return err
 	}
-	out, err := decode[generated.DeletedObject]("delete", raw)
+	out, err := decode[generated.DeletedObject](call, raw)
 	if err != nil {
 		return err
 	}
 	if !out.Deleted || out.ID != nil && *out.ID != id {
-		return fmt.Errorf("invitations: delete: the server answered 2xx without confirming that %s was deleted", id)
+		return unusable(call, raw, fmt.Sprintf("the answer does not confirm that %s was deleted", id), nil)
 	}
 	return nil
 }
 
-// do sends one request and returns the body of a 2xx response; any other status becomes an
-// *APIError.
-func (c *Client) do(ctx context.Context, op string, send func(context.Context) (*http.Response, error)) ([]byte, error) {
+// do sends one call and returns the body of its 2xx answer. Any other status becomes an
+// *APIError, no usable answer a *TransportError, a 2xx answer that is not JSON a *ResponseError.
+func (c *Client) do(ctx context.Context, call *retry.Call, send func(context.Context) (*http.Response, error)) ([]byte, error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("invitations: %s: nil context", op)
+		return nil, fmt.Errorf("invitations: %s: nil context", call.Op)
 	}
-	resp, err := send(ctx)
+	resp, err := send(retry.With(ctx, call))
 	if err != nil {
-		return nil, fmt.Errorf("invitations: %s: %w", op, err)
+		var tooLarge *retry.BodyTooLargeError
+		if errors.As(err, &tooLarge) {
+			return nil, &ResponseError{Operation: call.Op, StatusCode: tooLarge.StatusCode, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied,
+				Reason: fmt.Sprintf("response body exceeds %d bytes", tooLarge.Limit)}
+		}
+		return nil, &TransportError{Operation: call.Op, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied, Err: err}
 	}
 	defer resp.Body.Close()
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-	tooLarge := len(body) > maxResponseBody
-	if tooLarge {
-		body = body[:maxResponseBody]
+	body, err := io.ReadAll(resp.Body) // already in memory: the retry layer read it
+	if err != nil {
+		return nil, &TransportError{Operation: call.Op, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied, Err: err}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		// A body cut short still leaves the status, headers and what arrived.
-		return nil, newAPIError(op, resp, body, c.secretKey)
+		e := newAPIError(call.Op, resp, body, c.secretKey)
+		e.Attempts, e.MaybeApplied = call.Attempts, call.MaybeApplied
+		return nil, e
 	}
-	if readErr != nil {
-		return nil, fmt.Errorf("invitations: %s: reading %d response: %w", op, resp.StatusCode, readErr)
-	}
-	if tooLarge {
-		return nil, fmt.Errorf("invitations: %s: response body exceeds %d bytes", op, maxResponseBody)
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
+			return nil, unusable(call, body, fmt.Sprintf("content type %q is not JSON", ct), nil)
+		}
 	}
 	return body, nil
 }
 
-// one sends a request whose success answer is one invitation.
-func (c *Client) one(ctx context.Context, op string, send func(context.Context) (*http.Response, error)) (*Invitation, error) {
-	body, err := c.do(ctx, op, send)
+// one sends a call whose success answer is one invitation.
+func (c *Client) one(ctx context.Context, call *retry.Call, send func(context.Context) (*http.Response, error)) (*Invitation, error) {
+	body, err := c.do(ctx, call, send)
 	if err != nil {
 		return nil, err
 	}
-	out, err := decode[generated.Invitation](op, body)
+	out, err := decode[generated.Invitation](call, body)
 	if err != nil {
 		return nil, err
 	}
@@ -316,10 +457,122 @@ func (c *Client) one(ctx context.Context, op string, send func(context.Context) 
 }
 
 // decode unmarshals a 2xx body into the generated type T.
-func decode[T any](op string, body []byte) (T, error) {
+func decode[T any](call *retry.Call, body []byte) (T, error) {
 	var out T
 	if err := json.Unmarshal(body, &out); err != nil {
-		return out, fmt.Errorf("invitations: %s: decoding 200 response: %w", op, err)
+		return out, unusable(call, body, "the body does not decode", err)
 	}
 	return out, nil
+}
+
+// unusable is the *ResponseError for a 2xx answer; a write's answer says it acted.
+func unusable(call *retry.Call, body []byte, reason string, err error) *ResponseError {
+	return &ResponseError{Operation: call.Op, StatusCode: http.StatusOK, Attempts: call.Attempts, MaybeApplied: call.Write,
+		Reason: reason, Body: body[:min(len(body), 1<<10)], Err: err}
+}
+
+// reconcilable reports whether err leaves a write's outcome open, so that looking at what the
+// server holds can settle it: no usable answer, a proxy's 502/503/504, or a duplicate_record
+// that an earlier attempt of the same call may have caused. Once the caller's context has
+// ended nothing more is sent, so nothing can be settled.
+func reconcilable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.StatusCode {
+		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			return true
+		}
+		return errors.Is(err, ErrDuplicate)
+	}
+	var transportErr *TransportError
+	var responseErr *ResponseError
+	return errors.As(err, &transportErr) || errors.As(err, &responseErr)
+}
+
+// settled returns err after a lookup that did not find the call's effect. looked says the lookup
+// ran and saw the server's state; a duplicate_record is then the plain truth (the invitation was
+// there before the call), and it no longer matches ErrOutcomeUnknown.
+func settled(err error, looked bool) error {
+	var apiErr *APIError
+	if looked && errors.As(err, &apiErr) && errors.Is(err, ErrDuplicate) {
+		apiErr.MaybeApplied = false
+	}
+	return err
+}
+
+// clockSlack allows for the one-second resolution of the Date header and rounding.
+const clockSlack = 2 * time.Second
+
+// findCreated looks for the pending invitations a create or bulk create call that began at
+// began made for addrs, one per address in order. It returns nil when not all are there.
+//
+// "Made by the call" is "created since the call began", on the server's clock: the server's
+// Date header, less the time that has passed on the client's clock since began (clock skew
+// cancels out). Without a Date header the client's clock is used, with two minutes to spare.
+func (c *Client) findCreated(ctx context.Context, began time.Time, addrs []string) ([]Invitation, error) {
+	p := ListParams{Statuses: []Status{StatusPending}, OrderBy: "-created_at", Limit: rules.MaxLimit}
+	if len(addrs) == 1 {
+		p.Query = addrs[0] // a substring match; the exact comparison is below
+	}
+	want := map[string]int{}
+	for _, a := range addrs {
+		want[strings.ToLower(a)]++
+	}
+	candidates := map[string][]Invitation{}
+	var since time.Time
+	for {
+		call := &retry.Call{Op: opList}
+		page, err := c.list(ctx, call, p)
+		if err != nil {
+			return nil, err
+		}
+		if since.IsZero() {
+			since = began.Add(-2 * time.Minute)
+			if !call.ServerDate.IsZero() {
+				since = call.ServerDate.Add(-call.ReceivedAt.Sub(began) - clockSlack)
+			}
+		}
+		older := false
+		for _, inv := range page.Invitations {
+			if inv.CreatedAt.Before(since) {
+				older = true
+				continue
+			}
+			key := strings.ToLower(inv.EmailAddress)
+			if want[key] > 0 && inv.Status == StatusPending {
+				candidates[key] = append(candidates[key], inv)
+			}
+		}
+		p.Offset += len(page.Invitations)
+		if older || len(page.Invitations) < p.Limit || page.TotalCount >= 0 && p.Offset >= page.TotalCount {
+			break
+		}
+	}
+	out := make([]Invitation, len(addrs))
+	for i, a := range addrs {
+		key := strings.ToLower(a)
+		if len(candidates[key]) == 0 {
+			return nil, nil
+		}
+		out[i], candidates[key] = candidates[key][0], candidates[key][1:]
+	}
+	return out, nil
+}
+
+// findByID returns the invitation with exactly this id, in any status, or nil.
+func (c *Client) findByID(ctx context.Context, id string) (*Invitation, error) {
+	p := ListParams{Query: id, Statuses: []Status{StatusPending, StatusAccepted, StatusRevoked, StatusExpired}, Limit: rules.MaxLimit}
+	page, err := c.list(ctx, &retry.Call{Op: opList}, p)
+	if err != nil {
+		return nil, err
+	}
+	for _, inv := range page.Invitations {
+		if inv.ID == id {
+			return &inv, nil
+		}
+	}
+	return nil, nil
 }

@@ -54,6 +54,14 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		{"empty user agent", invitations.WithUserAgent(" "), "WithUserAgent"},
 		{"user agent with newline", invitations.WithUserAgent("app\r\nX-Evil: 1"), "control"},
 		{"nil option", nil, "nil Option"},
+		{"negative retries", invitations.WithRetries(-1), "negative"},
+		{"negative retry wait", invitations.WithMaxRetryWait(-time.Second), "negative"},
+		{"nil logger", invitations.WithLogger(nil), "nil"},
+		{"budget without a window", invitations.WithPacing(invitations.Budgets{Create: invitations.Budget{Calls: 5}}), "Create budget"},
+		{"budget without calls", invitations.WithPacing(invitations.Budgets{Overall: invitations.Budget{Per: time.Second}}), "Overall budget"},
+		{"negative budget", invitations.WithPacing(invitations.Budgets{Bulk: invitations.Budget{Calls: -1, Per: time.Second}}), "Bulk budget"},
+		{"plain http off loopback", invitations.WithBaseURL("http://api.example.com/v1"), "unencrypted"},
+		{"plain http to a private address", invitations.WithBaseURL("http://10.0.0.8:4010/v1"), "unencrypted"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -206,8 +206,16 @@ func TestOversizedSuccessBodyIsRefused(t *testing.T) {
 	f := setup(t)
 	// 17 MiB of whitespace after a valid invitation: past the client's 16 MiB limit.
 	f.handle("POST /invitations", 200, nil, invitationJSON("inv_1", "ada@example.com", "pending")+strings.Repeat(" ", 17<<20))
+	// The server said it created the invitation; the client looks for it and, finding nothing
+	// here, reports that it may exist.
+	f.handle("GET /invitations", 200, nil, `{"data":[],"total_count":0}`)
 	inv, err := f.client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com"})
 	assert.Nil(t, inv)
-	require.ErrorContains(t, err, "invitations: create: response body exceeds 16777216 bytes")
+	require.ErrorContains(t, err, "invitations: create: unusable 200 response: response body exceeds 16777216 bytes")
+	var respErr *invitations.ResponseError
+	require.ErrorAs(t, err, &respErr)
+	assert.Equal(t, 1, respErr.Attempts, "sending again would not help")
+	assert.ErrorIs(t, err, invitations.ErrUnexpectedResponse)
+	assert.ErrorIs(t, err, invitations.ErrOutcomeUnknown)
 	f.findings.Take() // the validator reads the padded body fine; nothing to assert there
 }

@@ -1,6 +1,7 @@
 package invitations
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/retry"
 )
 
 // Sentinel errors for the cases callers branch on. An [*APIError] matches them with errors.Is;
@@ -32,6 +35,15 @@ var (
 	// ErrInvalidRequest: the server rejected a parameter (status 422, or a form_* code such as
 	// form_param_format_invalid); each entry's ParamName names the parameter.
 	ErrInvalidRequest = errors.New("invitations: invalid request")
+	// ErrOutcomeUnknown: a create, bulk create, revoke or delete was sent and no usable answer
+	// came back, and the client could not find out from the server whether it took effect (the
+	// call's context ended, or the lookup failed or found nothing). Matched by an *APIError,
+	// *TransportError or *ResponseError whose MaybeApplied is true. Look the invitation up
+	// before sending the call again.
+	ErrOutcomeUnknown = errors.New("invitations: outcome unknown")
+	// ErrUnexpectedResponse: a 2xx answer the client cannot use (not JSON, undecodable, over the
+	// size limit, or not what the call asked for); matched by *ResponseError.
+	ErrUnexpectedResponse = errors.New("invitations: unexpected response")
 )
 
 // ErrorDetail is one entry of the errors list in Clerk's error body.
@@ -61,10 +73,15 @@ type APIError struct {
 	RetryAfter time.Duration // from the Retry-After header; 0 when absent or unreadable
 	Body       []byte        // the raw response body, possibly truncated at the client's limit
 	Operation  string        // which call failed, e.g. "create"
+	Attempts   int           // how many times the request was sent, retries included
+	// MaybeApplied is true when the call was a write that an earlier attempt, or the server
+	// behind a proxy's 502/503/504, may have carried out; it then matches ErrOutcomeUnknown.
+	MaybeApplied bool
 }
 
 // Error returns one line: the operation, the status and Clerk's long message(s), then the first
-// code, the Retry-After delay and the trace id when present. It never contains the raw body, and
+// code, the Retry-After delay, the trace id, the number of attempts and whether the call may have
+// taken effect, when there is something to say. It never contains the raw body, and
 // email addresses in Clerk's messages (a duplicate_record names them) are shown as "[email]", so
 // that the line can be logged; Errors keeps the messages as Clerk sent them.
 func (e *APIError) Error() string {
@@ -107,6 +124,12 @@ func (e *APIError) Error() string {
 	}
 	if e.TraceID != "" {
 		extra = append(extra, "trace "+oneLine(e.TraceID))
+	}
+	if e.Attempts > 1 {
+		extra = append(extra, fmt.Sprintf("%d attempts", e.Attempts))
+	}
+	if e.MaybeApplied {
+		extra = append(extra, "may have taken effect")
 	}
 	if len(extra) > 0 {
 		b.WriteString(" [")
@@ -158,19 +181,22 @@ func (e *APIError) Is(target error) bool {
 				return true
 			}
 		}
+	case ErrOutcomeUnknown:
+		return e.MaybeApplied
 	}
 	return false
 }
 
-// newAPIError builds the error for a non-2xx response. secret is removed from every text field
-// so that a server or proxy echoing the Authorization header cannot leak it into logs.
+// newAPIError builds the error for a non-2xx response. secret is removed from every field, the
+// raw body and every string in meta included, so that a server or proxy echoing the
+// Authorization header cannot leak it into logs or a printed value.
 func newAPIError(op string, resp *http.Response, body []byte, secret string) *APIError {
 	e := &APIError{
 		Operation:  op,
 		StatusCode: resp.StatusCode,
-		Body:       body,
+		Body:       redactBytes(body, secret),
 		TraceID:    resp.Header.Get("Clerk-Trace-Id"),
-		RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		RetryAfter: retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
 	}
 	// Decoded loosely rather than into generated.ClerkErrors: an entry whose meta holds an
 	// unexpected type must not cost the caller every other entry.
@@ -191,7 +217,7 @@ func newAPIError(op string, resp *http.Response, body []byte, secret string) *AP
 				Message:     redact(d.Message, secret),
 				LongMessage: redact(d.LongMessage, secret),
 				ParamName:   redact(name, secret),
-				Meta:        d.Meta,
+				Meta:        redactValue(d.Meta, secret).(map[string]any),
 			})
 		}
 		if parsed.ClerkTraceID != "" {
@@ -202,30 +228,41 @@ func newAPIError(op string, resp *http.Response, body []byte, secret string) *AP
 	return e
 }
 
-// parseRetryAfter reads a Retry-After value in seconds or as an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		const maxSecs = int64(1<<63-1) / int64(time.Second)
-		return time.Duration(min(secs, maxSecs)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now).Round(time.Second)
-	}
-	return 0
-}
-
 func redact(s, secret string) string {
 	if secret == "" {
 		return s
 	}
 	return strings.ReplaceAll(s, secret, "[redacted]")
+}
+
+func redactBytes(b []byte, secret string) []byte {
+	if secret == "" || !bytes.Contains(b, []byte(secret)) {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(secret), []byte("[redacted]"))
+}
+
+// redactValue removes secret from every string in a decoded JSON value, keys included.
+func redactValue(v any, secret string) any {
+	switch v := v.(type) {
+	case string:
+		return redact(v, secret)
+	case []any:
+		for i := range v {
+			v[i] = redactValue(v[i], secret)
+		}
+		return v
+	case map[string]any:
+		for k, x := range v {
+			if rk := redact(k, secret); rk != k {
+				delete(v, k)
+				k = rk
+			}
+			v[k] = redactValue(x, secret)
+		}
+		return v
+	}
+	return v
 }
 
 // maskEmails replaces every word of s that looks like an email address with "[email]". Words
@@ -280,4 +317,71 @@ type ValidationError struct {
 
 func (e *ValidationError) Error() string {
 	return "invitations: invalid " + e.Field + ": " + e.Reason
+}
+
+// TransportError is returned when a call got no answer it could use: the connection could not be
+// made or broke, an attempt timed out, the context ended, or an answer's body was cut short. Err
+// is the cause, wrapped: errors.Is(err, context.DeadlineExceeded) works through it. Its text
+// leaves out the request's URL, whose query can hold an email address.
+type TransportError struct {
+	Operation string // which call failed, e.g. "create"
+	Attempts  int    // how many times the request was sent, retries included
+	// MaybeApplied is true when the call was a write that was sent and may have taken effect;
+	// the error then matches ErrOutcomeUnknown.
+	MaybeApplied bool
+	Err          error
+}
+
+func (e *TransportError) Error() string {
+	var b strings.Builder
+	b.WriteString("invitations: ")
+	b.WriteString(e.Operation)
+	b.WriteString(": ")
+	b.WriteString(oneLine(retry.ScrubError(e.Err)))
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (%d attempts)", e.Attempts)
+	}
+	if e.MaybeApplied {
+		b.WriteString("; it may have taken effect")
+	}
+	return b.String()
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrOutcomeUnknown) report MaybeApplied.
+func (e *TransportError) Is(target error) bool { return target == ErrOutcomeUnknown && e.MaybeApplied }
+
+// ResponseError is returned for a 2xx answer the client cannot use: a body that is not JSON,
+// does not decode, exceeds the client's size limit, or does not answer the call (a delete that
+// does not confirm the deletion, a bulk create answering a different number of invitations). It
+// matches ErrUnexpectedResponse, and ErrOutcomeUnknown when MaybeApplied.
+type ResponseError struct {
+	Operation  string // which call failed, e.g. "create"
+	StatusCode int    // the 2xx status
+	Attempts   int    // how many times the request was sent, retries included
+	// MaybeApplied is true for a write: the server said it acted, but the client could not
+	// confirm what it did.
+	MaybeApplied bool
+	Reason       string // what is wrong with the answer
+	Body         []byte // the first bytes of the body, at most 1 KiB, without the secret key
+	Err          error  // the decoding error, if any
+}
+
+func (e *ResponseError) Error() string {
+	msg := fmt.Sprintf("invitations: %s: unusable %d response: %s", e.Operation, e.StatusCode, oneLine(e.Reason))
+	if e.Err != nil {
+		msg += ": " + oneLine(e.Err.Error())
+	}
+	if e.MaybeApplied {
+		msg += "; it may have taken effect"
+	}
+	return msg
+}
+
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+// Is matches ErrUnexpectedResponse always, and ErrOutcomeUnknown when MaybeApplied.
+func (e *ResponseError) Is(target error) bool {
+	return target == ErrUnexpectedResponse || target == ErrOutcomeUnknown && e.MaybeApplied
 }

@@ -12,9 +12,9 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
-// FuzzErrorResponses answers a revoke with arbitrary error statuses, Retry-After values and
-// bodies: the client must return an *APIError carrying the status and the exact body, with a
-// one-line Error() free of the key, and never panic. The responses are off-spec on purpose;
+// FuzzErrorResponses answers a list with arbitrary error statuses, Retry-After values and
+// bodies: the client (without retries) must return an *APIError carrying the status and the
+// exact body, the key alone redacted, with a one-line Error() free of the key, and never panic. The responses are off-spec on purpose;
 // they still pass through the validator, whose findings are drained.
 func FuzzErrorResponses(f *testing.F) {
 	f.Add(400, "3", `{"errors":[{"code":"duplicate_record","message":"m","long_message":"l"}]}`)
@@ -35,23 +35,24 @@ func FuzzErrorResponses(f *testing.F) {
 	}
 	rec := &specvalidate.Recorder{}
 	client, err := invitations.New(testKey, invitations.WithBaseURL(srv.URL+"/v1"),
-		invitations.WithHTTPClient(&http.Client{Transport: &specvalidate.Transport{Validator: v, Report: rec.Report}}))
+		invitations.WithHTTPClient(&http.Client{Transport: &specvalidate.Transport{Validator: v, Report: rec.Report}}),
+		invitations.WithRetries(0))
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, s int, r, b string) {
 		status, retry, body = 400+(abs(s)%200), strings.Map(headerSafe, r), b
-		_, err := client.Revoke(t.Context(), "inv_1")
+		_, err := client.List(t.Context(), invitations.ListParams{})
 		rec.Take()
 		var apiErr *invitations.APIError
 		if !errors.As(err, &apiErr) {
 			t.Fatalf("got %v, want *APIError", err)
 		}
-		if apiErr.StatusCode != status || string(apiErr.Body) != body {
-			t.Fatalf("status %d body %q, want %d %q", apiErr.StatusCode, apiErr.Body, status, body)
+		if want := strings.ReplaceAll(body, testKey, "[redacted]"); apiErr.StatusCode != status || string(apiErr.Body) != want {
+			t.Fatalf("status %d body %q, want %d %q", apiErr.StatusCode, apiErr.Body, status, want)
 		}
 		msg := err.Error()
-		if strings.ContainsAny(msg, "\n\r") || strings.Contains(msg, testKey) || !strings.HasPrefix(msg, "invitations: revoke: "+strconv.Itoa(status)) {
+		if strings.ContainsAny(msg, "\n\r") || strings.Contains(msg, testKey) || !strings.HasPrefix(msg, "invitations: list: "+strconv.Itoa(status)) {
 			t.Fatalf("bad Error(): %q", msg)
 		}
 		if apiErr.RetryAfter < 0 {

@@ -133,7 +133,9 @@ func TestListRejectsUndecodableSuccess(t *testing.T) {
 	f := setup(t)
 	f.handle("GET /invitations", 200, nil, `{"data":[{"id":`)
 	_, err := f.client.List(t.Context(), invitations.ListParams{})
-	require.ErrorContains(t, err, "invitations: list: decoding 200 response")
+	require.ErrorContains(t, err, "invitations: list: unusable 200 response: the body does not decode")
+	assert.ErrorIs(t, err, invitations.ErrUnexpectedResponse)
+	assert.NotErrorIs(t, err, invitations.ErrOutcomeUnknown, "a list changes nothing")
 	assert.NotEmpty(t, f.findings.Take(), "the validator must flag the truncated body")
 }
 

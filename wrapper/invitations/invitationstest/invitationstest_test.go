@@ -88,21 +88,29 @@ func TestFailNext(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t)
 	ctx := t.Context()
-	srv.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{
-		Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<html>bad gateway</html>",
-	})
+	// srv.Client retries like any default client: one proxy page does not stop it.
+	bad := invitationstest.Fault{Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<html>bad gateway</html>"}
+	srv.FailNext(invitationstest.OpCreate, 1, bad)
 	_, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com"})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Len())
+
+	// A client without retries sees each fault.
+	c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0))
+	require.NoError(t, err)
+	srv.FailNext(invitationstest.OpList, 1, bad)
+	_, err = c.List(ctx, invitations.ListParams{})
 	var apiErr *invitations.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 502, apiErr.StatusCode)
 	assert.Equal(t, "<html>bad gateway</html>", string(apiErr.Body))
-	assert.Equal(t, 0, srv.Len())
 
 	// net/http retries an idempotent GET once when a reused connection closes, so drop twice.
 	srv.FailNext(invitationstest.OpList, 2, invitationstest.Fault{Drop: true})
-	_, err = srv.Client.List(ctx, invitations.ListParams{})
-	require.Error(t, err)
-	assert.False(t, errors.As(err, &apiErr), "a dropped connection is a transport error")
+	_, err = c.List(ctx, invitations.ListParams{})
+	var transportErr *invitations.TransportError
+	require.ErrorAs(t, err, &transportErr, "a dropped connection is a transport error")
+	assert.False(t, errors.As(err, &apiErr))
 
 	srv.FailNext(invitationstest.OpRevoke, 1, invitationstest.Fault{Delay: time.Second})
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
@@ -150,11 +158,13 @@ func TestDeleteAndFailNextOnDelete(t *testing.T) {
 	inv, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com", Notify: invitations.Ptr(false)})
 	require.NoError(t, err)
 
-	srv.FailNext(invitationstest.OpDelete, 1, invitationstest.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}, Body: "down"})
+	// Three 503s outlast the default client's two retries.
+	srv.FailNext(invitationstest.OpDelete, 3, invitationstest.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}, Body: "down"})
 	err = srv.Client.Delete(ctx, inv.ID)
 	var apiErr *invitations.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, 503, apiErr.StatusCode)
+	assert.Equal(t, 3, apiErr.Attempts)
 	_, found := srv.Lookup(inv.ID)
 	assert.True(t, found, "a faulted delete is not carried out")
 

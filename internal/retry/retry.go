@@ -1,0 +1,377 @@
+// Package retry sends a client's requests with retries, pacing and logging. Its Doer sits
+// underneath the generated client, in place of the http.Client it would call: every request of
+// a call goes through it, and it decides, attempt by attempt, whether to send again.
+//
+// Whether that is safe depends on the call, which the client describes in a Call carried by the
+// request's context. A read is retried after any transient failure. A write (create, bulk create,
+// revoke, delete) has no idempotency key: after a failure that leaves it unknown whether the
+// server acted — the request went out and no usable answer came back — it is sent again only
+// when the call says the server would refuse a repeat instead of acting twice (RetryAmbiguous),
+// and the Call records that it may have taken effect, so that the client can reconcile.
+package retry
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/pacing"
+)
+
+// Call describes one client call and collects what happened to it. The client stores it in the
+// request's context with With; Do reads the description and fills in the rest.
+type Call struct {
+	Op    string // "create", "bulk", "list", "revoke" or "delete": for pacing and logs
+	Write bool   // the call changes state and has no idempotency key
+	// RetryAmbiguous allows a write to be sent again after an attempt that may have taken
+	// effect, because the server refuses a repeat (duplicate_record, already revoked, 404)
+	// rather than acting twice.
+	RetryAmbiguous bool
+
+	Attempts     int       // attempts made
+	MaybeApplied bool      // an attempt of a write may have taken effect without a usable answer
+	ServerDate   time.Time // the Date header of the last answer; zero when there was none
+	ReceivedAt   time.Time // the client's clock when that answer arrived
+}
+
+type callKey struct{}
+
+// With returns ctx carrying c.
+func With(ctx context.Context, c *Call) context.Context { return context.WithValue(ctx, callKey{}, c) }
+
+// From returns the Call in ctx, or nil.
+func From(ctx context.Context) *Call {
+	c, _ := ctx.Value(callKey{}).(*Call)
+	return c
+}
+
+// Policy bounds the retries of a call.
+type Policy struct {
+	MaxRetries int           // attempts after the first; 0 disables retries
+	MaxWait    time.Duration // longest wait before an attempt; a longer Retry-After ends the call
+	BaseDelay  time.Duration // backoff before attempt n+1: uniform in [0, min(MaxDelay, BaseDelay·2^(n-1)))
+	MaxDelay   time.Duration
+	MaxBody    int64 // largest response body read
+}
+
+// HTTPDoer is what Doer sends with: an *http.Client, typically.
+type HTTPDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Doer sends requests with retries. It returns a response only with its whole body read (at most
+// Policy.MaxBody bytes) and the original body closed, so connections are reused and nothing is
+// left for the caller to drain.
+type Doer struct {
+	Next   HTTPDoer
+	Policy Policy
+	// Pacer, when not nil, paces every attempt and, after a 429, holds the operation back until
+	// Retry-After has passed; its waits are bounded only by the context.
+	Pacer  *pacing.Limiter
+	Logger *slog.Logger // nil: no logging
+
+	Now    func() time.Time                                 // nil: time.Now
+	Jitter func() float64                                   // in [0, 1); nil: math/rand/v2
+	Sleep  func(ctx context.Context, d time.Duration) error // nil: pacing.Sleep
+}
+
+// BodyTooLargeError is returned for a 2xx answer whose body exceeds Policy.MaxBody.
+type BodyTooLargeError struct {
+	StatusCode int
+	Limit      int64
+}
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("%d response body exceeds %d bytes", e.StatusCode, e.Limit)
+}
+
+// BodyReadError is returned when a 2xx answer's body could not be read to its end (the
+// connection broke, the body was cut short) and no retry followed.
+type BodyReadError struct {
+	StatusCode int
+	Err        error
+}
+
+func (e *BodyReadError) Error() string {
+	return fmt.Sprintf("reading %d response: %v", e.StatusCode, e.Err)
+}
+
+func (e *BodyReadError) Unwrap() error { return e.Err }
+
+// Do sends req, again as the Call in its context and the Policy allow.
+func (d *Doer) Do(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	call := From(ctx)
+	if call == nil {
+		call = &Call{Op: "request", Write: req.Method != http.MethodGet && req.Method != http.MethodHead}
+	}
+	var body []byte
+	if req.Body != nil && req.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, fmt.Errorf("reading the request body: %w", err)
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		if d.Pacer != nil {
+			if err := d.Pacer.Wait(ctx, call.Op); err != nil {
+				return nil, err
+			}
+		}
+		call.Attempts = attempt
+		began := d.now()
+		resp, sent, err := d.attempt(ctx, req, body)
+		took := d.now().Sub(began)
+
+		var wait time.Duration
+		switch {
+		case err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300:
+			d.answered(call, resp)
+			d.log(ctx, slog.LevelDebug, call, resp, took, nil, 0)
+			return resp, nil
+
+		case err == nil && retryableStatus(resp.StatusCode):
+			d.answered(call, resp)
+			if resp.StatusCode != http.StatusTooManyRequests && call.Write {
+				// A proxy's 502/503/504 may stand in front of a server that acted.
+				call.MaybeApplied = true
+				if !call.RetryAmbiguous {
+					d.log(ctx, slog.LevelDebug, call, resp, took, nil, 0)
+					return resp, nil
+				}
+			}
+			wait = d.backoff(attempt)
+			if resp.StatusCode == http.StatusTooManyRequests {
+				if ra := ParseRetryAfter(resp.Header.Get("Retry-After"), d.now()); ra > 0 {
+					wait = ra
+					if d.Pacer != nil {
+						d.Pacer.Block(call.Op, d.now().Add(min(ra, maxBlock)))
+					}
+				}
+			}
+			if attempt > d.Policy.MaxRetries || wait > d.Policy.MaxWait {
+				d.log(ctx, slog.LevelDebug, call, resp, took, nil, 0)
+				return resp, nil
+			}
+			d.log(ctx, slog.LevelInfo, call, resp, took, nil, wait)
+
+		case err == nil:
+			d.answered(call, resp)
+			d.log(ctx, slog.LevelDebug, call, resp, took, nil, 0)
+			return resp, nil
+
+		default:
+			var tooLarge *BodyTooLargeError
+			if errors.As(err, &tooLarge) {
+				// The server acted and answered; only the answer is unusable.
+				call.MaybeApplied = call.MaybeApplied || call.Write
+				d.log(ctx, slog.LevelWarn, call, nil, took, err, 0)
+				return nil, err
+			}
+			if sent && call.Write {
+				call.MaybeApplied = true
+			}
+			if ctx.Err() != nil || sent && call.Write && !call.RetryAmbiguous || attempt > d.Policy.MaxRetries {
+				d.log(ctx, slog.LevelWarn, call, nil, took, err, 0)
+				return nil, err
+			}
+			wait = d.backoff(attempt)
+			d.log(ctx, slog.LevelInfo, call, nil, took, err, wait)
+		}
+		if err := d.sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// attempt sends one copy of req and reads its answer. sent reports whether the request may have
+// reached the server when err is not nil.
+func (d *Doer) attempt(ctx context.Context, req *http.Request, body []byte) (resp *http.Response, sent bool, err error) {
+	r := req.Clone(ctx)
+	if body != nil {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		r.ContentLength = int64(len(body))
+	}
+	var gotConn, wrote atomic.Bool
+	r = r.WithContext(httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
+		GotConn:      func(httptrace.GotConnInfo) { gotConn.Store(true) },
+		WroteHeaders: func() { wrote.Store(true) },
+	}))
+	resp, err = d.Next.Do(r)
+	if err != nil {
+		switch {
+		case wrote.Load():
+			sent = true
+		case gotConn.Load():
+			sent = false // connected, nothing written
+		default:
+			// No trace events: the connection failed, or a transport that reports none.
+			sent = !isDialError(err)
+		}
+		return nil, sent, err
+	}
+	buf, readErr := readBody(resp.Body, d.Policy.MaxBody)
+	resp.Body.Close()
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	switch {
+	case ok && int64(len(buf)) > d.Policy.MaxBody:
+		return nil, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
+	case ok && readErr != nil:
+		return nil, true, &BodyReadError{StatusCode: resp.StatusCode, Err: readErr}
+	case int64(len(buf)) > d.Policy.MaxBody:
+		buf = buf[:d.Policy.MaxBody] // an error answer keeps what fits
+	}
+	// A non-2xx body cut short keeps what arrived: the status says enough.
+	resp.Body = io.NopCloser(bytes.NewReader(buf))
+	resp.ContentLength = int64(len(buf))
+	return resp, true, nil
+}
+
+// readBody reads at most limit+1 bytes, so that a body over the limit can be told apart.
+func readBody(body io.Reader, limit int64) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(body, limit+1))
+}
+
+func (d *Doer) answered(call *Call, resp *http.Response) {
+	call.ReceivedAt = d.now()
+	call.ServerDate = time.Time{}
+	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		call.ServerDate = t
+	}
+}
+
+// retryableStatus: the server or a proxy in front of it is rate limiting or briefly unable.
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// isDialError reports whether err says no connection was made, so nothing was sent.
+func isDialError(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) || errors.Is(err, syscall.ECONNREFUSED)
+}
+
+func (d *Doer) backoff(attempt int) time.Duration {
+	ceiling := d.Policy.MaxDelay
+	if shift := attempt - 1; shift < 30 && d.Policy.BaseDelay<<shift < ceiling {
+		ceiling = d.Policy.BaseDelay << shift
+	}
+	jitter := rand.Float64
+	if d.Jitter != nil {
+		jitter = d.Jitter
+	}
+	return time.Duration(jitter() * float64(ceiling))
+}
+
+func (d *Doer) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d *Doer) sleep(ctx context.Context, wait time.Duration) error {
+	if d.Sleep != nil {
+		return d.Sleep(ctx, wait)
+	}
+	return pacing.Sleep(ctx, wait)
+}
+
+// log records one attempt: never a body, a query string (it can hold an address) or a header.
+func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *http.Response, took time.Duration, err error, retryIn time.Duration) {
+	if d.Logger == nil || !d.Logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("op", call.Op),
+		slog.Int("attempt", call.Attempts),
+		slog.Duration("duration", took),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		if trace := resp.Header.Get("Clerk-Trace-Id"); trace != "" {
+			attrs = append(attrs, slog.String("trace_id", trace))
+		}
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", ScrubError(err)))
+	}
+	if retryIn > 0 || level == slog.LevelInfo {
+		attrs = append(attrs, slog.Duration("retry_in", retryIn))
+	}
+	msg := "invitations: call"
+	if level == slog.LevelInfo {
+		msg = "invitations: retrying"
+	}
+	d.Logger.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// ScrubError returns err's text without the request URL that *url.Error puts in it: a list's
+// query string can hold an email address.
+func ScrubError(err error) string {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return strings.Replace(err.Error(), urlErr.Error(), urlErr.Err.Error(), 1)
+	}
+	return err.Error()
+}
+
+// maxBlock bounds how long the pacer holds an operation back after one 429.
+const maxBlock = 24 * time.Hour
+
+// maxDuration is the largest time.Duration; a Retry-After longer than that is clamped to it.
+const maxDuration = time.Duration(1<<63 - 1)
+
+// ParseRetryAfter reads a Retry-After value, in seconds or as an HTTP date, as a wait from now.
+// It returns 0 for an absent, unreadable, negative or past value, and clamps a value too large
+// for a time.Duration to the largest one rather than letting it wrap.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if allDigits(v) {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > int64(maxDuration/time.Second) {
+			return maxDuration // too many digits for an int64, or for a Duration
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now).Round(time.Second)
+	}
+	return 0
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,202 @@
+package invitations_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
+)
+
+func TestPlainHTTPOnlyOnLoopbackUnlessAllowed(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{"http://127.0.0.1:4010/v1", "http://localhost:4010/v1", "http://[::1]:4010/v1", "http://app.localhost/v1", "https://api.example.com/v1"} {
+		_, err := invitations.New(testKey, invitations.WithBaseURL(base))
+		assert.NoError(t, err, base)
+	}
+	_, err := invitations.New(testKey, invitations.WithBaseURL("http://api.example.com/v1"))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), testKey)
+	_, err = invitations.New(testKey, invitations.WithInsecureHTTP(), invitations.WithBaseURL("http://api.example.com/v1"))
+	assert.NoError(t, err, "WithInsecureHTTP allows it, in any order of options")
+}
+
+// TestAuthorizationNeverFollowsARedirectToAnotherHost: a proxy or a compromised answer that
+// redirects elsewhere must not receive the key.
+func TestAuthorizationNeverFollowsARedirectToAnotherHost(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	authSeen := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"data":[],"total_count":0}`))
+	}))
+	defer other.Close()
+	var sameHost []string
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/invitations" {
+			http.Redirect(w, r, "/v1/moved/invitations", http.StatusTemporaryRedirect) // same host
+			return
+		}
+		mu.Lock()
+		sameHost = append(sameHost, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.Redirect(w, r, other.URL+"/v1/invitations", http.StatusTemporaryRedirect)
+	}))
+	defer origin.Close()
+
+	client, err := invitations.New(testKey, invitations.WithBaseURL(origin.URL+"/v1"))
+	require.NoError(t, err)
+	_, err = client.List(t.Context(), invitations.ListParams{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{""}, authSeen(), "the other host got no Authorization header")
+	mu.Lock()
+	assert.Equal(t, []string{"Bearer " + testKey}, sameHost, "a redirect on the same host keeps it")
+	mu.Unlock()
+
+	// Also with a caller's own http.Client and redirect policy.
+	var policyCalls int
+	policy := func(*http.Request, []*http.Request) error { policyCalls++; return nil }
+	hc := &http.Client{CheckRedirect: policy}
+	client, err = invitations.New(testKey, invitations.WithBaseURL(origin.URL+"/v1"), invitations.WithHTTPClient(hc))
+	require.NoError(t, err)
+	_, err = client.List(t.Context(), invitations.ListParams{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"", ""}, authSeen())
+	assert.Equal(t, 2, policyCalls, "the caller's redirect policy still applies")
+	require.NoError(t, hc.CheckRedirect(nil, nil))
+	assert.Equal(t, 3, policyCalls, "the caller's client keeps its own policy, unwrapped")
+}
+
+// TestLoggerRecordsAttemptsOnly checks what WithLogger writes across retries and failures: the
+// operation, attempts, statuses and trace ids, and never the key, an address or a body.
+func TestLoggerRecordsAttemptsOnly(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t)
+	var buf syncBuffer
+	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL),
+		invitations.WithLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	require.NoError(t, err)
+	srv.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<h1>" + srv.SecretKey + "</h1>"})
+	srv.FailNext(invitationstest.OpList, 1, invitationstest.Fault{Drop: true})
+	srv.FailNext(invitationstest.OpList, 1, invitationstest.Fault{Drop: true})
+	_, err = client.Create(t.Context(), invitations.CreateParams{EmailAddress: "secret.person@example.com", PublicMetadata: map[string]any{"note": "private"}})
+	require.NoError(t, err)
+	_, err = client.List(t.Context(), invitations.ListParams{Query: "secret.person@example.com"})
+	require.NoError(t, err)
+
+	out := buf.String()
+	for _, want := range []string{`"op":"create"`, `"op":"list"`, `"status":503`, `"status":200`, `"attempt":2`, `"retry_in"`, `"trace_id"`, `"msg":"invitations: retrying"`} {
+		assert.Contains(t, out, want)
+	}
+	for _, never := range []string{srv.SecretKey, "secret.person", "private", "<h1>", "query="} {
+		assert.NotContains(t, out, never)
+	}
+}
+
+// TestPacingKeepsWithinTheServersBudget sends more calls than a budget allows: with pacing the
+// client waits instead of meeting a 429 (it has no retries here, so one would fail the call).
+func TestPacingKeepsWithinTheServersBudget(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t, invitationstest.WithRateLimits(invitationstest.RateLimits{Overall: 3, OverallWindow: 200 * time.Millisecond}))
+	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0),
+		invitations.WithPacing(invitations.Budgets{Overall: invitations.Budget{Calls: 3, Per: 250 * time.Millisecond}}))
+	require.NoError(t, err)
+	began := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, 9)
+	for range 9 {
+		wg.Go(func() {
+			_, err := client.List(t.Context(), invitations.ListParams{})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		assert.NoError(t, err)
+	}
+	assert.GreaterOrEqual(t, time.Since(began), 500*time.Millisecond, "nine calls at three per 250 ms span two waits")
+
+	// Without pacing the same burst meets the server's limit.
+	bare, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0))
+	require.NoError(t, err)
+	var limited bool
+	for range 9 {
+		if _, err := bare.List(t.Context(), invitations.ListParams{}); err != nil {
+			require.ErrorIs(t, err, invitations.ErrRateLimited)
+			limited = true
+		}
+	}
+	assert.True(t, limited)
+}
+
+func TestPresetBudgetsAreClerks(t *testing.T) {
+	t.Parallel()
+	dev, prod := invitations.DevelopmentBudgets(), invitations.ProductionBudgets()
+	assert.Equal(t, invitations.Budget{Calls: 100, Per: time.Hour}, dev.Create)
+	assert.Equal(t, invitations.Budget{Calls: 25, Per: time.Hour}, dev.Bulk)
+	assert.Equal(t, invitations.Budget{Calls: 100, Per: 10 * time.Second}, dev.Overall)
+	assert.Equal(t, invitations.Budget{Calls: 1000, Per: 10 * time.Second}, prod.Overall)
+	srvLimits := invitationstest.ClerkRateLimits(100)
+	assert.Equal(t, dev.Create.Calls, srvLimits.CreatePerHour, "the client's presets and the embedded Clerk's agree")
+	assert.Equal(t, dev.Bulk.Calls, srvLimits.BulkPerHour)
+}
+
+func TestRetryAfterIsWaitedOutUpToTheCap(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t, invitationstest.WithRateLimits(invitationstest.RateLimits{Overall: 1, OverallWindow: time.Second}))
+	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	_, err = client.List(t.Context(), invitations.ListParams{})
+	require.NoError(t, err)
+	began := time.Now()
+	_, err = client.List(t.Context(), invitations.ListParams{})
+	require.NoError(t, err, "the client waited out Retry-After: 1")
+	assert.GreaterOrEqual(t, time.Since(began), 900*time.Millisecond)
+
+	impatient, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithMaxRetryWait(100*time.Millisecond))
+	require.NoError(t, err)
+	began = time.Now()
+	_, err = impatient.List(t.Context(), invitations.ListParams{})
+	require.ErrorIs(t, err, invitations.ErrRateLimited)
+	var apiErr *invitations.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, time.Second, apiErr.RetryAfter)
+	assert.Equal(t, 1, apiErr.Attempts)
+	assert.Less(t, time.Since(began), 900*time.Millisecond, "a wait beyond the cap is not slept")
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
