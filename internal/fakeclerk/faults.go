@@ -2,6 +2,7 @@ package fakeclerk
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -53,6 +54,11 @@ func (s *Server) nextFault(op Operation) (Fault, bool) {
 // false means next is to answer normally.
 func applyFault(w http.ResponseWriter, r *http.Request, f Fault, next http.Handler) (handled bool) {
 	if f.Delay > 0 {
+		// Read the request first: the server notices a client that hangs up only once the body
+		// is read, and a client that gives up must stop the delayed call.
+		if body, err := io.ReadAll(io.LimitReader(r.Body, DefaultMaxBodyBytes+1)); err == nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		t := time.NewTimer(f.Delay)
 		select {
 		case <-t.C:

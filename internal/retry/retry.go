@@ -226,9 +226,13 @@ func (d *Doer) attempt(ctx context.Context, req *http.Request, body []byte) (res
 		}
 		return nil, sent, err
 	}
-	buf, readErr := readBody(resp.Body, d.Policy.MaxBody)
-	resp.Body.Close()
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if ok && resp.ContentLength > d.Policy.MaxBody {
+		resp.Body.Close() // announced too large: not read at all
+		return nil, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
+	}
+	buf, readErr := readBody(resp.Body, resp.ContentLength, d.Policy.MaxBody)
+	resp.Body.Close()
 	switch {
 	case ok && int64(len(buf)) > d.Policy.MaxBody:
 		return nil, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
@@ -243,9 +247,15 @@ func (d *Doer) attempt(ctx context.Context, req *http.Request, body []byte) (res
 	return resp, true, nil
 }
 
-// readBody reads at most limit+1 bytes, so that a body over the limit can be told apart.
-func readBody(body io.Reader, limit int64) ([]byte, error) {
-	return io.ReadAll(io.LimitReader(body, limit+1))
+// readBody reads at most limit+1 bytes, so that a body over the limit can be told apart. A body
+// of announced length is read into a buffer of that size at once.
+func readBody(body io.Reader, length, limit int64) ([]byte, error) {
+	if length <= 0 || length > limit {
+		return io.ReadAll(io.LimitReader(body, limit+1))
+	}
+	buf := make([]byte, length)
+	n, err := io.ReadFull(body, buf)
+	return buf[:n], err
 }
 
 func (d *Doer) answered(call *Call, resp *http.Response) {

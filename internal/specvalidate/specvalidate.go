@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -142,7 +143,42 @@ func NewForDocument(spec []byte, baseURL string, mode Mode) (*Validator, error) 
 	return v, nil
 }
 
+// routers caches the routers built from a document: building one loads and validates the whole
+// document, and an embedded server per test builds the same ones again and again. A router is
+// read-only once built, so one can serve any number of validators at once.
+var routerCache struct {
+	sync.Mutex
+	m map[routerKey]*cachedRouter
+}
+
+type routerKey struct {
+	spec    string
+	relaxed bool
+}
+
+type cachedRouter struct {
+	once   sync.Once
+	router routers.Router
+	err    error
+}
+
 func newRouter(spec []byte, relaxed bool) (routers.Router, error) {
+	key := routerKey{string(spec), relaxed}
+	routerCache.Lock()
+	if routerCache.m == nil {
+		routerCache.m = map[routerKey]*cachedRouter{}
+	}
+	c := routerCache.m[key]
+	if c == nil {
+		c = &cachedRouter{}
+		routerCache.m[key] = c
+	}
+	routerCache.Unlock()
+	c.once.Do(func() { c.router, c.err = buildRouter(spec, relaxed) })
+	return c.router, c.err
+}
+
+func buildRouter(spec []byte, relaxed bool) (routers.Router, error) {
 	doc, err := Load(spec)
 	if err != nil {
 		return nil, err
