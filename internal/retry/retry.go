@@ -98,8 +98,8 @@ func (e *BodyTooLargeError) Error() string {
 	return fmt.Sprintf("%d response body exceeds %d bytes", e.StatusCode, e.Limit)
 }
 
-// BodyReadError is returned when a 2xx answer's body could not be read to its end (the
-// connection broke, the body was cut short) and no retry followed.
+// BodyReadError is returned when an answer's body could not be read to its end (the connection
+// broke, the body was cut short) and no retry followed.
 type BodyReadError struct {
 	StatusCode int
 	Err        error
@@ -236,12 +236,13 @@ func (d *Doer) attempt(ctx context.Context, req *http.Request, body []byte) (res
 	switch {
 	case ok && int64(len(buf)) > d.Policy.MaxBody:
 		return nil, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
-	case ok && readErr != nil:
+	case readErr != nil:
+		// An answer cut short says too little to act on, even an error: a refusal's code (is it
+		// a duplicate?) is in the body.
 		return nil, true, &BodyReadError{StatusCode: resp.StatusCode, Err: readErr}
 	case int64(len(buf)) > d.Policy.MaxBody:
 		buf = buf[:d.Policy.MaxBody] // an error answer keeps what fits
 	}
-	// A non-2xx body cut short keeps what arrived: the status says enough.
 	resp.Body = io.NopCloser(bytes.NewReader(buf))
 	resp.ContentLength = int64(len(buf))
 	return resp, true, nil
