@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all generate check-generated check-deps test lint bench contract compat compat-js serve
+.PHONY: all generate check-generated check-deps test lint bench fuzz soak contract compat compat-js serve
 
 all: check-generated lint test
 
@@ -50,6 +50,24 @@ compat-js:
 ## serve: the embedded server on 127.0.0.1:4010 until interrupted
 serve:
 	$(GO) run ./cmd/clerk-invitations serve
+
+## fuzz: every fuzz target for FUZZTIME each (their seed corpora in testdata/ also run in make test)
+FUZZTIME ?= 15s
+FUZZ_TARGETS := \
+	./wrapper/invitations:FuzzErrorResponses \
+	./wrapper/invitations:FuzzSuccessResponses \
+	./wrapper/invitations:FuzzCreateParamsAgreeWithTheServer \
+	./wrapper/invitations:FuzzIDs \
+	./internal/fakeclerk:FuzzBadInputNeverA500 \
+	./internal/rules:FuzzCheckRedirectURL \
+	./internal/rules:FuzzCheckEmail \
+	./internal/rules:FuzzMetadataSizeAgrees
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 ## bench: the benchmarks, without the tests
 bench:

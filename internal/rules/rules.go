@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Limits of the invitation endpoints, from Clerk's published document unless marked.
@@ -108,8 +109,12 @@ func MetadataSize(v any) (int, error) {
 }
 
 // CheckMetadata returns an error naming the size when v is larger than MaxMetadataBytes encoded,
-// or cannot be encoded at all.
+// holds a string or key that is not valid UTF-8 (encoding/json would send it altered, with
+// U+FFFD in place of the bad bytes), or cannot be encoded at all.
 func CheckMetadata(v any) error {
+	if !validUTF8(v) {
+		return errors.New("holds a string that is not valid UTF-8")
+	}
 	n, err := MetadataSize(v)
 	if err != nil {
 		return err
@@ -118,4 +123,25 @@ func CheckMetadata(v any) error {
 		return fmt.Errorf("is %d bytes encoded as JSON, more than the %d Clerk allows", n, MaxMetadataBytes)
 	}
 	return nil
+}
+
+// validUTF8 reports whether every string and key in a JSON-like value is valid UTF-8.
+func validUTF8(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return utf8.ValidString(v)
+	case []any:
+		for _, x := range v {
+			if !validUTF8(x) {
+				return false
+			}
+		}
+	case map[string]any:
+		for k, x := range v {
+			if !utf8.ValidString(k) || !validUTF8(x) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -74,4 +74,6 @@ func TestCheckMetadata(t *testing.T) {
 	assert.Error(t, CheckMetadata(escaped))
 
 	assert.ErrorContains(t, CheckMetadata(map[string]any{"f": func() {}}), "cannot be encoded")
+	assert.ErrorContains(t, CheckMetadata(map[string]any{"k": []any{"ok", "bad\xff"}}), "UTF-8")
+	assert.ErrorContains(t, CheckMetadata(map[string]any{"bad\xff": 1}), "UTF-8")
 }

@@ -1,6 +1,7 @@
 package invitations_test
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -74,4 +75,13 @@ func headerSafe(r rune) rune {
 		return -1
 	}
 	return r
+}
+
+// decodeObject returns s decoded as a JSON object, if it is one.
+func decodeObject(s string) (map[string]any, bool) {
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil || m == nil {
+		return nil, false
+	}
+	return m, true
 }
