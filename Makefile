@@ -69,6 +69,11 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
+## soak: a mixed workload at 64-way concurrency against serve for SOAK_DURATION, with its figures
+SOAK_DURATION ?= 30s
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 30m ./cmd/clerk-invitations
+
 ## bench: the benchmarks, without the tests
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
