@@ -108,7 +108,7 @@ func WithSecretKey(key string) Option {
 type Server struct {
 	URL       string              // base URL, ending in /v1
 	SecretKey string              // the key it accepts
-	Client    *invitations.Client // a client for it, authenticated with SecretKey
+	Client    *invitations.Client // a client for it, authenticated with SecretKey, with the default retries
 	fake      *fakeclerk.Server
 	http      *httptest.Server
 
