@@ -219,3 +219,26 @@ func TestOversizedSuccessBodyIsRefused(t *testing.T) {
 	assert.ErrorIs(t, err, invitations.ErrOutcomeUnknown)
 	f.findings.Take() // the validator reads the padded body fine; nothing to assert there
 }
+
+// TestBulkCreateChecksTheAnswerHoldsEveryItem: a 200 that does not hold one invitation per
+// item, in order, is not a success.
+func TestBulkCreateChecksTheAnswerHoldsEveryItem(t *testing.T) {
+	t.Parallel()
+	items := []invitations.CreateParams{{EmailAddress: "a@example.com"}, {EmailAddress: "b@example.com"}}
+	cases := map[string]string{
+		"one for two":   "[" + invitationJSON("inv_a", "a@example.com", "pending") + "]",
+		"another order": "[" + invitationJSON("inv_b", "b@example.com", "pending") + "," + invitationJSON("inv_a", "a@example.com", "pending") + "]",
+	}
+	for name, body := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			f.handle("POST /invitations/bulk", 200, nil, body)
+			f.handle("GET /invitations", 200, nil, `{"data":[],"total_count":0}`)
+			got, err := f.client.BulkCreate(t.Context(), items)
+			assert.Nil(t, got)
+			require.ErrorIs(t, err, invitations.ErrUnexpectedResponse)
+			assert.ErrorIs(t, err, invitations.ErrOutcomeUnknown, "the server said it created them; the client could not confirm which")
+		})
+	}
+}

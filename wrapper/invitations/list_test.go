@@ -226,3 +226,44 @@ func TestAllValidatesParams(t *testing.T) {
 	}
 	assert.Empty(t, f.sent())
 }
+
+// TestAllEndsAgainstAServerThatIgnoresOffset: a server answering the same full page whatever
+// the offset, without a total, must not make All loop forever.
+func TestAllEndsAgainstAServerThatIgnoresOffset(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var items []string
+	for i := range 10 {
+		items = append(items, invitationJSON(fmt.Sprintf("inv_%d", i), fmt.Sprintf("p%d@example.com", i), "pending"))
+	}
+	f.handle("GET /invitations", 200, nil, "["+strings.Join(items, ",")+"]") // a bare array: no total
+	n := 0
+	var errs []error
+	for _, err := range f.client.All(t.Context(), invitations.ListParams{}) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	assert.Equal(t, 10, n, "the first page, once")
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], invitations.ErrUnexpectedResponse)
+	assert.ErrorContains(t, errs[0], "ignores offset")
+	assert.Len(t, f.sent(), 2)
+}
+
+// TestAllStopsAfterAShortPageWithoutATotal: without a total, a page shorter than the limit is
+// the last one.
+func TestAllStopsAfterAShortPageWithoutATotal(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.handle("GET /invitations", 200, nil, "["+invitationJSON("inv_1", "a@example.com", "pending")+"]")
+	n := 0
+	for _, err := range f.client.All(t.Context(), invitations.ListParams{Limit: 5}) {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 1, n)
+	assert.Len(t, f.sent(), 1)
+}
