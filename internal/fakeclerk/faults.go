@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/clerk-invitations/clerk-invitations-go/internal/httpbuf"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
@@ -67,49 +68,44 @@ func applyFault(w http.ResponseWriter, r *http.Request, f Fault, next http.Handl
 			return true
 		}
 	}
-	answer := bufferedAnswer{header: http.Header{}, status: f.Status}
+	// The answer to send: the fault's own, or with Commit the real one unless the fault
+	// replaces it.
+	answer := &httpbuf.Answer{Headers: f.Header.Clone(), Status: f.Status}
+	answer.Body.WriteString(f.Body)
 	switch {
 	case f.Commit:
-		next.ServeHTTP(&answer, r)
-		if answer.status == 0 {
-			answer.status = http.StatusOK
+		actual := &httpbuf.Answer{}
+		next.ServeHTTP(actual, r)
+		if actual.Status == 0 {
+			actual.Status = http.StatusOK
 		}
-		if f.Status != 0 {
-			answer = bufferedAnswer{header: http.Header{}, status: f.Status}
-			answer.body.WriteString(f.Body)
-			for k, v := range f.Header {
-				answer.header[k] = v
-			}
+		if f.Status == 0 {
+			answer = actual
 		}
 	case f.Status == 0 && !f.Drop && !f.Truncate:
 		return false
-	default:
-		answer.body.WriteString(f.Body)
-		for k, v := range f.Header {
-			answer.header[k] = v
-		}
 	}
 	if f.Drop {
 		breakConnection(w)
 		return true
 	}
-	for k, v := range answer.header {
+	for k, v := range answer.Header() {
 		w.Header()[k] = v
 	}
-	if answer.header.Get("Clerk-Trace-Id") == "" {
+	if answer.Header().Get("Clerk-Trace-Id") == "" {
 		w.Header().Set("Clerk-Trace-Id", traceID())
 	}
-	body := answer.body.Bytes()
+	body := answer.Body.Bytes()
 	if f.Truncate {
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(answer.status)
+		w.WriteHeader(answer.Status)
 		_, _ = w.Write(body[:len(body)/2])
 		_ = http.NewResponseController(w).Flush()
 		breakConnection(w)
 		return true
 	}
 	w.Header().Del("Content-Length")
-	w.WriteHeader(answer.status)
+	w.WriteHeader(answer.Status)
 	_, _ = w.Write(body)
 	return true
 }
@@ -122,28 +118,6 @@ func breakConnection(w http.ResponseWriter) {
 	}
 	// No hijacking possible (HTTP/2, or a buffer in a test): abort, which resets the stream.
 	panic(http.ErrAbortHandler)
-}
-
-// bufferedAnswer holds an answer made by the handler behind a Commit fault.
-type bufferedAnswer struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (b *bufferedAnswer) Header() http.Header { return b.header }
-
-func (b *bufferedAnswer) WriteHeader(status int) {
-	if b.status == 0 {
-		b.status = status
-	}
-}
-
-func (b *bufferedAnswer) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	return b.body.Write(p)
 }
 
 // RateLimits are request budgets per fixed window, counted on the server's clock. A zero

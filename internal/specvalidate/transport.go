@@ -2,9 +2,10 @@ package specvalidate
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/httpbuf"
 )
 
 // maxBody bounds how much of a response Middleware buffers.
@@ -76,41 +77,16 @@ func (v *Validator) Middleware(next http.Handler, report func(Finding)) http.Han
 			io.Reader
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
-		rec := &recorder{header: http.Header{}}
+		rec := &httpbuf.Answer{Limit: maxBody}
 		next.ServeHTTP(rec, r)
-		if rec.status == 0 {
-			rec.status = http.StatusOK
+		if rec.Status == 0 {
+			rec.Status = http.StatusOK
 		}
-		v.checkExchange(r, body, rec.status, rec.header, rec.body.Bytes(), report)
-		for k, vals := range rec.header {
+		v.checkExchange(r, body, rec.Status, rec.Header(), rec.Body.Bytes(), report)
+		for k, vals := range rec.Header() {
 			w.Header()[k] = vals
 		}
-		w.WriteHeader(rec.status)
-		_, _ = w.Write(rec.body.Bytes())
+		w.WriteHeader(rec.Status)
+		_, _ = w.Write(rec.Body.Bytes())
 	})
-}
-
-// recorder buffers a handler's response.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header { return r.header }
-
-func (r *recorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	if r.body.Len()+len(p) > maxBody {
-		return 0, errors.New("specvalidate: response body too large to validate")
-	}
-	return r.body.Write(p)
 }
