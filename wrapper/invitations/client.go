@@ -38,6 +38,9 @@ type Client struct {
 	baseURL    string
 	apiVersion string
 	userAgent  string
+
+	addressLocks keyLocks // EnsureInvited: one call per address at a time
+	pacer        *pacing.Limiter
 }
 
 // New returns a Client that authenticates with secretKey, an instance's secret key
@@ -77,7 +80,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 			opBulk:   pacing.Budget(b.Bulk),
 		})
 	}
-	c := &Client{secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion, userAgent: ua}
+	c := &Client{secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion, userAgent: ua, pacer: doer.Pacer}
 	api, err := generated.NewClient(cfg.baseURL, generated.WithHTTPClient(doer), generated.WithRequestEditorFn(c.setHeaders))
 	if err != nil {
 		return nil, fmt.Errorf("invitations: New: %w", err)
@@ -286,8 +289,8 @@ func (c *Client) list(ctx context.Context, call *retry.Call, p ListParams) (*Pag
 	return &Page{Invitations: fromGeneratedList(page.Data), TotalCount: int(page.TotalCount)}, nil
 }
 
-// All returns an iterator over every invitation matching p, fetching pages of p.Limit (10 when
-// 0) from p.Offset on. It copies p, so changing p afterwards has no effect. On an error it
+// All returns an iterator over every invitation matching p, fetching pages of p.Limit from
+// p.Offset on; with no Limit, pages of MaxLimit, the fewest calls against Clerk's budgets. It copies p, so changing p afterwards has no effect. On an error it
 // yields the error once and stops; breaking out of the loop stops fetching. It stops after the
 // last page by the total count, or, when the server sends none, after a page shorter than the
 // limit; a server that answers the same full page again (ignoring offset) ends the walk with a
@@ -299,10 +302,10 @@ func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, er
 	p.Statuses = append([]Status(nil), p.Statuses...)
 	return func(yield func(Invitation, error) bool) {
 		q := p
-		limit := q.Limit
-		if limit == 0 {
-			limit = rules.DefaultLimit
+		if q.Limit == 0 {
+			q.Limit = rules.MaxLimit
 		}
+		limit := q.Limit
 		var lastFirst, lastLast string
 		for {
 			page, err := c.List(ctx, q)

@@ -15,8 +15,8 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/retry"
 )
 
-// Sentinel errors for the cases callers branch on. An [*APIError] matches them with errors.Is;
-// none of them is ever returned bare.
+// Sentinel errors for the cases callers branch on. An [*APIError] matches them with errors.Is,
+// as do the other error types where documented; none of them is ever returned bare.
 var (
 	// ErrDuplicate: a pending invitation already exists for the address (code duplicate_record).
 	ErrDuplicate = errors.New("invitations: a pending invitation already exists")
@@ -25,7 +25,8 @@ var (
 	// ErrAlreadyAccepted: the invitation was accepted and can no longer be revoked
 	// (code invitation_already_accepted).
 	ErrAlreadyAccepted = errors.New("invitations: invitation already accepted")
-	// ErrNotFound: no invitation has the id (status 404 or code resource_not_found).
+	// ErrNotFound: no invitation has the id (status 404 or code resource_not_found), or a
+	// helper (Get, Reissue) found none.
 	ErrNotFound = errors.New("invitations: not found")
 	// ErrRateLimited: a rate limit is exhausted (status 429 or code too_many_requests);
 	// APIError.RetryAfter says how long to wait.

@@ -214,3 +214,101 @@ func ExampleAPIError() {
 	// 422 form_identifier_exists email_address
 	// invalid request: true
 }
+
+func ExampleClient_EnsureInvited() {
+	srv, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+
+	for range 2 {
+		inv, created, err := srv.Client.EnsureInvited(ctx, invitations.CreateParams{EmailAddress: "ada@example.com", Notify: invitations.Ptr(false)})
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+		fmt.Println(inv.EmailAddress, "created:", created)
+	}
+	// Output:
+	// ada@example.com created: true
+	// ada@example.com created: false
+}
+
+func ExampleClient_FindByEmail() {
+	srv, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	for _, addr := range []string{"ada@example.com", "bada@example.com"} {
+		_, _ = srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: addr, Notify: invitations.Ptr(false)})
+	}
+
+	found, err := srv.Client.FindByEmail(ctx, "ADA@example.com", invitations.StatusPending)
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	for _, inv := range found {
+		fmt.Println(inv.EmailAddress, inv.Status)
+	}
+	// Output: ada@example.com pending
+}
+
+func ExampleClient_Get() {
+	srv, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	inv, _ := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "ada@example.com", Notify: invitations.Ptr(false)})
+
+	got, err := srv.Client.Get(ctx, inv.ID)
+	fmt.Println(got.EmailAddress, err)
+	_, err = srv.Client.Get(ctx, "inv_unknown")
+	fmt.Println("not found:", errors.Is(err, invitations.ErrNotFound))
+	// Output:
+	// ada@example.com <nil>
+	// not found: true
+}
+
+// Reissue is the missing "resend": a new invitation with the old one's metadata, the old one
+// revoked.
+func ExampleClient_Reissue() {
+	srv, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	_, _ = srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "ada@example.com", PublicMetadata: map[string]any{"plan": "pro"}, Notify: invitations.Ptr(false)})
+
+	got, err := srv.Client.Reissue(ctx, "ada@example.com", invitations.ReissueParams{ExpiresInDays: 7})
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	fmt.Println("old:", got.Old.Status, "new:", got.New.Status, got.New.PublicMetadata["plan"])
+	// Output: old: revoked new: pending pro
+}
+
+func ExampleClient_RevokeByEmail() {
+	srv, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	_, _ = srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "ada@example.com", Notify: invitations.Ptr(false)})
+
+	revoked, err := srv.Client.RevokeByEmail(ctx, "ada@example.com")
+	fmt.Println(len(revoked), "revoked", err)
+	// Output: 1 revoked <nil>
+}
+
+// A data-erasure request: every invitation of the address goes, whatever its status.
+func ExampleClient_DeleteByEmail() {
+	srv, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	first, _ := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "ada@example.com", Notify: invitations.Ptr(false)})
+	_, _ = srv.Client.Revoke(ctx, first.ID)
+	_, _ = srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "ada@example.com", Notify: invitations.Ptr(false)})
+
+	deleted, err := srv.Client.DeleteByEmail(ctx, "ada@example.com")
+	fmt.Println(len(deleted), "deleted", err)
+	left, _ := srv.Client.FindByEmail(ctx, "ada@example.com")
+	fmt.Println(len(left), "left")
+	// Output:
+	// 2 deleted <nil>
+	// 0 left
+}

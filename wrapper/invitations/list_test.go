@@ -171,6 +171,22 @@ func TestAllWalksEveryPage(t *testing.T) {
 	assert.Len(t, f.sent(), 3)
 }
 
+func TestAllUsesTheLargestPageByDefault(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	pagedServer(f, 1200)
+	n := 0
+	for _, err := range f.client.All(t.Context(), invitations.ListParams{}) {
+		require.NoError(t, err)
+		n++
+	}
+	assert.Equal(t, 1200, n)
+	require.Len(t, f.sent(), 3, "1200 invitations in pages of 500")
+	q, err := url.ParseQuery(f.sent()[0].RawQuery)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"500"}, q["limit"])
+}
+
 func TestAllCopiesTheParams(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
@@ -239,7 +255,7 @@ func TestAllEndsAgainstAServerThatIgnoresOffset(t *testing.T) {
 	f.handle("GET /invitations", 200, nil, "["+strings.Join(items, ",")+"]") // a bare array: no total
 	n := 0
 	var errs []error
-	for _, err := range f.client.All(t.Context(), invitations.ListParams{}) {
+	for _, err := range f.client.All(t.Context(), invitations.ListParams{Limit: 10}) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
