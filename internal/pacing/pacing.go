@@ -49,7 +49,13 @@ func (l *Limiter) WithClock(now func() time.Time, sleep func(context.Context, ti
 
 // Wait blocks until a call of op fits every budget and no block, then counts it. It returns
 // ctx's error, without counting the call, when ctx ends first.
-func (l *Limiter) Wait(ctx context.Context, op string) error {
+func (l *Limiter) Wait(ctx context.Context, op string) error { return l.wait(ctx, op, true) }
+
+// Ready blocks until a call of op would fit, like Wait, but does not count one: for a caller
+// that must wait where it can still be interrupted, and then make the call through Wait.
+func (l *Limiter) Ready(ctx context.Context, op string) error { return l.wait(ctx, op, false) }
+
+func (l *Limiter) wait(ctx context.Context, op string, count bool) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -62,9 +68,11 @@ func (l *Limiter) Wait(ctx context.Context, op string) error {
 			wait = max(wait, w.wait(now))
 		}
 		if wait <= 0 {
-			l.overall.add(now)
-			if w := l.perOp[op]; w != nil {
-				w.add(now)
+			if count {
+				l.overall.add(now)
+				if w := l.perOp[op]; w != nil {
+					w.add(now)
+				}
 			}
 			l.mu.Unlock()
 			return nil

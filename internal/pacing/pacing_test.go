@@ -129,3 +129,15 @@ func TestZeroBudgetsAllowEverything(t *testing.T) {
 		require.NoError(t, l.Wait(context.Background(), "create"))
 	}
 }
+
+func TestReadyWaitsWithoutCounting(t *testing.T) {
+	t.Parallel()
+	c := &fakeClock{now: t0}
+	l := New(Budget{}, map[string]Budget{"bulk": {Calls: 1, Per: time.Minute}}).WithClock(c.Now, c.Sleep)
+	require.NoError(t, l.Ready(context.Background(), "bulk"))
+	require.NoError(t, l.Ready(context.Background(), "bulk"))
+	assert.Equal(t, t0, c.Now(), "Ready counts nothing")
+	require.NoError(t, l.Wait(context.Background(), "bulk"))
+	require.NoError(t, l.Ready(context.Background(), "bulk"))
+	assert.Equal(t, t0.Add(time.Minute), c.Now(), "Ready waits for the budget like Wait")
+}
