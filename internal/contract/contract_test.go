@@ -108,9 +108,9 @@ func TestSuiteFitsClerksDevelopmentRateLimits(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, sum.Failed, "with the clock stopped, every call falls in one 10 s window:\n%s", out.String())
 	// The README states these numbers; keep them in step.
-	assert.Equal(t, 23, calls.count("POST /invitations"), "create calls")
+	assert.Equal(t, 24, calls.count("POST /invitations"), "create calls")
 	assert.Equal(t, 3, calls.count("POST /invitations/bulk"), "bulk create calls")
-	assert.Less(t, calls.total(), 80, "calls in all")
+	assert.LessOrEqual(t, calls.total(), 80, "calls in all")
 }
 
 func TestSuiteFailsAndStillCleansUp(t *testing.T) {

@@ -20,6 +20,7 @@ var scenarios = []scenario{
 	{name: "bulk create keeps order", run: bulkCreate},
 	{name: "list filters by status and query", run: listFilters},
 	{name: "list without a status filter leaves revoked ones out, total_count too", run: listHidesRevoked},
+	{name: "list query matches an address ignoring case (inferred; FindByEmail relies on it)", run: queryIgnoresCase},
 	{name: "list orders by email_address both ways", run: listOrder},
 	{name: "list pages with limit and offset, total_count stays", run: listPaging},
 	{name: "revoke, revoke twice, revoke unknown", run: revoke},
@@ -193,6 +194,21 @@ func listHidesRevoked(ctx context.Context, s *session) error {
 		expect(unfiltered.TotalCount == 1, "unfiltered: total_count %d, want 1", unfiltered.TotalCount),
 		expect(revoked.TotalCount == 1 && len(revoked.Invitations) == 1 && revoked.Invitations[0].ID == ids[0], "status=revoked: total_count %d, want 1", revoked.TotalCount),
 	)
+}
+
+func queryIgnoresCase(ctx context.Context, s *session) error {
+	addr := s.addr("case")
+	at := strings.IndexByte(addr, '@')
+	mixed := strings.ToUpper(addr[:1]) + addr[1:at] + strings.ToUpper(addr[at:])
+	inv, err := s.create(ctx, invitations.CreateParams{EmailAddress: mixed})
+	if err != nil {
+		return err
+	}
+	found, err := s.client.FindByEmail(ctx, strings.ToLower(mixed))
+	if err != nil {
+		return err
+	}
+	return expect(len(found) == 1 && found[0].ID == inv.ID, "query %q found %v, want the invitation for %q", strings.ToLower(mixed), emails(found), mixed)
 }
 
 func listOrder(ctx context.Context, s *session) error {
