@@ -1,224 +1,144 @@
-// Command clerk-invitations serves an in-memory Clerk invitations API and runs the contract
-// suite.
+// Command clerk-invitations manages a Clerk instance's application invitations from the
+// command line, invites thousands of addresses from a CSV file, serves an in-memory Clerk and
+// runs the contract suite.
 //
+//	clerk-invitations create EMAIL [flags]
+//	clerk-invitations list [--status S] [--query Q] [--all] [flags]
+//	clerk-invitations get ID
+//	clerk-invitations revoke ID | --email EMAIL
+//	clerk-invitations reissue ID | EMAIL [flags]
+//	clerk-invitations delete ID | --email EMAIL [--yes]
+//	clerk-invitations bulk FILE [--dry-run] [--report FILE] [--resume FILE] [--notify=false] [--yes]
 //	clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_…] [--rate-limits none|dev|prod]
-//	                        [--max-invitations N] [--max-conns N]
 //	clerk-invitations contract
 //
-// serve answers the five invitation operations under /v1 until interrupted; point any HTTP
-// client, Clerk's own SDKs included, at the URL it prints. Clerk's Go SDK and this library take
-// the base URL with /v1; Clerk's JavaScript SDK adds /v1 itself and takes it without.
+// The secret key comes from CLERK_SECRET_KEY (never a flag, which would land in the shell's
+// history); --api-url, or CLERK_API_URL, names another base URL, such as a serve process's.
+// `clerk-invitations help COMMAND` describes each command with examples.
 //
-// contract runs the contract suite. Without CLERK_SECRET_KEY it starts the embedded server on
-// loopback and runs against it. With CLERK_SECRET_KEY it runs against the live API at
-// https://api.clerk.com/v1, or at CLERK_API_URL when that is set (for example a serve process).
-// It prints one line per scenario, ends with "N passed, M failed" and exits 1 on any failure.
+// Exit status: 0 when everything asked was done; 1 when a call failed (the error on standard
+// error carries Clerk's message, code and trace id); 2 for a usage error; 3 when a bulk run or an
+// --email command left some addresses failed or not sent; 130 when interrupted (a bulk run
+// first finishes the call under way and writes its report).
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
-	"time"
 
-	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
-	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
-	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"golang.org/x/term"
 )
 
-const usage = `usage:
-  clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_...] [--rate-limits none|dev|prod]
-                          [--max-invitations N] [--max-conns N]
-  clerk-invitations contract   (environment: CLERK_SECRET_KEY, CLERK_API_URL)
-`
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitPartial     = 3
+	exitInterrupted = 130
+)
+
+// console is where a command talks: the standard streams and whether each is a terminal.
+type console struct {
+	in                    io.Reader
+	out, err              io.Writer
+	inTTY, outTTY, errTTY bool
+}
+
+func osConsole() console {
+	isTTY := func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+	return console{in: os.Stdin, out: os.Stdout, err: os.Stderr, inTTY: isTTY(os.Stdin), outTTY: isTTY(os.Stdout), errTTY: isTTY(os.Stderr)}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C ends the program at once
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, osConsole()))
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+// command is one subcommand: its one-line summary, its help text and what it runs.
+type command struct {
+	summary string
+	help    string
+	run     func(ctx context.Context, args []string, env func(string) string, con console) int
+}
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"create":  {"create one invitation", createHelp, createCmd},
+		"list":    {"list invitations, one page or --all", listHelp, listCmd},
+		"get":     {"show one invitation by id", getHelp, getCmd},
+		"revoke":  {"revoke an invitation, or every pending one of --email", revokeHelp, revokeCmd},
+		"reissue": {"send an invitation again: a new one, the old one revoked", reissueHelp, reissueCmd},
+		"delete":  {"delete an invitation, or every one of --email, for good", deleteHelp, deleteCmd},
+		"bulk":    {"invite every address of a CSV file or list, paced, with a report", bulkHelp, bulkCmd},
+		"serve": {"serve an in-memory Clerk invitations API", serveHelp, func(ctx context.Context, args []string, _ func(string) string, con console) int {
+			return serveCmd(ctx, args, con.out, con.err)
+		}},
+		"contract": {"run the contract suite against the embedded server or a live Clerk", contractHelp, func(ctx context.Context, args []string, env func(string) string, con console) int {
+			return contractCmd(ctx, args, env, con.out, con.err)
+		}},
+	}
+}
+
+var commandOrder = []string{"create", "list", "get", "revoke", "reissue", "delete", "bulk", "serve", "contract"}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "usage: clerk-invitations COMMAND [flags]\n\ncommands:\n")
+	for _, name := range commandOrder {
+		fmt.Fprintf(w, "  %-9s %s\n", name, commands[name].summary)
+	}
+	fmt.Fprint(w, `
+The secret key comes from CLERK_SECRET_KEY; --api-url (or CLERK_API_URL) names another base URL.
+Run 'clerk-invitations help COMMAND' for a command's flags and examples.
+
+exit status: 0 done, 1 a call failed, 2 usage error, 3 some addresses failed or not sent,
+130 interrupted
+`)
+}
+
+func run(ctx context.Context, args []string, env func(string) string, con console) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
+		usage(con.err)
+		return exitUsage
 	}
 	switch args[0] {
-	case "serve":
-		return serveCmd(ctx, args[1:], stdout, stderr)
-	case "contract":
-		return contractCmd(ctx, args[1:], getenv, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	}
-	fmt.Fprintf(stderr, "clerk-invitations: unknown command %q\n%s", args[0], usage)
-	return 2
-}
-
-func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on (loopback by default)")
-	key := fs.String("secret-key", "", `secret key clients must send (default: a random "sk_test_..." key)`)
-	limits := fs.String("rate-limits", "none", "none, dev (Clerk's development budgets: 100 calls per 10 s) or prod (1000 per 10 s); both add 100 creates and 25 bulk creates per hour")
-	maxStored := fs.Int("max-invitations", 100_000, "invitations the server holds at most, in any status; past it creates answer 403 quota_exceeded")
-	maxConns := fs.Int("max-conns", defaultServeLimits.MaxConns, "concurrent connections at most; more wait to be accepted")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if *maxStored < 1 || *maxConns < 1 {
-		fmt.Fprintln(stderr, "clerk-invitations serve: --max-invitations and --max-conns must be at least 1")
-		return 2
-	}
-	opts := fakeclerk.Options{SecretKey: *key, MaxInvitations: *maxStored}
-	sl := defaultServeLimits
-	sl.MaxConns = *maxConns
-	switch *limits {
-	case "none":
-	case "dev", "prod":
-		l := fakeclerk.ClerkRateLimits(map[string]int{"dev": 100, "prod": 1000}[*limits])
-		opts.RateLimits = &l
-	default:
-		fmt.Fprintf(stderr, "clerk-invitations serve: --rate-limits must be none, dev or prod, not %q\n", *limits)
-		return 2
-	}
-	if *key != "" {
-		if _, err := invitations.New(*key); err != nil {
-			fmt.Fprintf(stderr, "clerk-invitations serve: --secret-key: %v\n", err)
-			return 2
+	case "help", "-h", "--help", "-help":
+		if len(args) > 1 {
+			if c, ok := commands[args[1]]; ok {
+				fmt.Fprint(con.out, c.help)
+				return exitOK
+			}
+			fmt.Fprintf(con.err, "clerk-invitations: no command %q\n", args[1])
+			return exitUsage
 		}
+		usage(con.out)
+		return exitOK
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		fmt.Fprintf(stderr, "clerk-invitations serve: %v\n", err)
-		return 1
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(con.err, "clerk-invitations: unknown command %q\n", args[0])
+		usage(con.err)
+		return exitUsage
 	}
-	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
-		fmt.Fprintf(stderr, "clerk-invitations serve: warning: listening on %s, which is not loopback\n", ln.Addr())
-	}
-	if err := serve(ctx, ln, fakeclerk.New(opts), sl, stdout); err != nil {
-		fmt.Fprintf(stderr, "clerk-invitations serve: %v\n", err)
-		return 1
-	}
-	return 0
+	return c.run(ctx, args[1:], env, con)
 }
 
-// serveLimits bound what one client can hold of the server: a request trickled in slowly, an
-// answer read slowly, an idle keep-alive connection, or a flood of connections.
-type serveLimits struct {
-	ReadHeader time.Duration // to read a request's headers
-	Read       time.Duration // to read a whole request, body included
-	Write      time.Duration // to write an answer, from the end of reading the request
-	Idle       time.Duration // a keep-alive connection waiting for its next request
-	MaxConns   int           // connections served at once; more wait in the listen queue
-}
-
-var defaultServeLimits = serveLimits{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second, Idle: 60 * time.Second, MaxConns: 512}
-
-// limitListener accepts at most max connections at once: Accept waits for a free slot.
-type limitListener struct {
-	net.Listener
-	slots chan struct{}
-}
-
-func (l *limitListener) Accept() (net.Conn, error) {
-	l.slots <- struct{}{}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.slots
-		return nil, err
+// failed reports err on standard error and returns the exit status it calls for.
+func failed(con console, name string, err error) int {
+	fmt.Fprintf(con.err, "clerk-invitations %s: %v\n", name, err)
+	if errors.Is(err, context.Canceled) {
+		return exitInterrupted
 	}
-	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
-}
-
-type limitedConn struct {
-	net.Conn
-	release func()
-}
-
-func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
-	c.release()
-	return err
-}
-
-// serve answers on ln until ctx ends, then shuts down gracefully.
-func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, limits serveLimits, stdout io.Writer) error {
-	srv := &http.Server{
-		Handler:           fake.Handler(),
-		ReadHeaderTimeout: limits.ReadHeader,
-		ReadTimeout:       limits.Read,
-		WriteTimeout:      limits.Write,
-		IdleTimeout:       limits.Idle,
-		MaxHeaderBytes:    64 << 10,
-	}
-	ln = &limitListener{Listener: ln, slots: make(chan struct{}, limits.MaxConns)}
-	fmt.Fprintf(stdout, "serving the Clerk invitations API at http://%s/v1\n", ln.Addr())
-	fmt.Fprintf(stdout, "secret key: %s\n", fake.SecretKey())
-	fmt.Fprintf(stdout, "  this library:      invitations.WithBaseURL(%q)\n", "http://"+ln.Addr().String()+"/v1")
-	fmt.Fprintf(stdout, "  Clerk's Go SDK:    clerk.BackendConfig{URL: clerk.String(%q)}\n", "http://"+ln.Addr().String()+"/v1")
-	fmt.Fprintf(stdout, "  Clerk's JS SDK:    createClerkClient({apiUrl: %q}) (it adds /v1 itself)\n", "http://"+ln.Addr().String())
-	fmt.Fprintf(stdout, "contract suite: CLERK_API_URL=http://%s/v1 CLERK_SECRET_KEY=%s make contract\n", ln.Addr(), fake.SecretKey())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := srv.Shutdown(shutdown)
-	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) {
-		err = errors.Join(err, serveErr)
-	}
-	fmt.Fprintln(stdout, "stopped")
-	return err
-}
-
-func contractCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("contract", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	key, apiURL := getenv("CLERK_SECRET_KEY"), getenv("CLERK_API_URL")
-	target := contract.Target{BaseURL: apiURL, SecretKey: key, Live: key != ""}
-	switch {
-	case key == "" && apiURL != "":
-		fmt.Fprintln(stderr, "clerk-invitations contract: CLERK_API_URL is set but CLERK_SECRET_KEY is not")
-		return 2
-	case key == "":
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			fmt.Fprintf(stderr, "clerk-invitations contract: %v\n", err)
-			return 1
-		}
-		fake := fakeclerk.New(fakeclerk.Options{})
-		srvCtx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- serve(srvCtx, ln, fake, defaultServeLimits, io.Discard) }()
-		defer func() { cancel(); <-done }()
-		target.BaseURL, target.SecretKey = "http://"+ln.Addr().String()+"/v1", fake.SecretKey()
-	case apiURL == "":
-		target.BaseURL = invitations.DefaultBaseURL
-	}
-	sum, err := contract.Run(ctx, target, stdout)
-	if err != nil {
-		fmt.Fprintf(stderr, "clerk-invitations contract: %v\n", err)
-		return 1
-	}
-	if sum.Failed > 0 {
-		return 1
-	}
-	return 0
+	return exitFailed
 }

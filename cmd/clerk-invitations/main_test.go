@@ -21,6 +21,11 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
+// testConsole is a console of buffers: no terminal anywhere.
+func testConsole(out, err io.Writer) console {
+	return console{in: strings.NewReader(""), out: out, err: err}
+}
+
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
@@ -45,7 +50,7 @@ func (s *syncBuffer) String() string {
 
 func TestContractAgainstTheEmbeddedServer(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := run(t.Context(), []string{"contract"}, env(nil), &out, &errOut)
+	code := run(t.Context(), []string{"contract"}, env(nil), testConsole(&out, &errOut))
 	assert.Equal(t, 0, code, out.String()+errOut.String())
 	assert.Contains(t, out.String(), "contract: embedded target http://127.0.0.1:")
 	assert.Regexp(t, `\n\d+ passed, 0 failed\n$`, out.String())
@@ -67,7 +72,7 @@ func TestContractAgainstServe(t *testing.T) {
 	code := run(t.Context(), []string{"contract"}, env(map[string]string{
 		"CLERK_API_URL":    "http://" + ln.Addr().String() + "/v1",
 		"CLERK_SECRET_KEY": "sk_test_servekey",
-	}), &out, &errOut)
+	}), testConsole(&out, &errOut))
 	assert.Equal(t, 0, code, out.String()+errOut.String())
 	assert.Contains(t, out.String(), "contract: live target http://"+ln.Addr().String()+"/v1")
 	assert.Regexp(t, `\n\d+ passed, 0 failed\n$`, out.String())
@@ -100,7 +105,7 @@ func TestContractFailsWithAWrongKey(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := run(t.Context(), []string{"contract"}, env(map[string]string{
 		"CLERK_API_URL": "http://" + ln.Addr().String() + "/v1", "CLERK_SECRET_KEY": "sk_test_wrong",
-	}), &out, &errOut)
+	}), testConsole(&out, &errOut))
 	assert.Equal(t, 1, code)
 	assert.Regexp(t, `\n\d+ passed, [1-9]\d* failed\n$`, out.String())
 	assert.NotContains(t, out.String(), "sk_test_wrong", "the key never reaches the output")
@@ -112,7 +117,7 @@ func TestServeCommand(t *testing.T) {
 	var errOut bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--rate-limits", "dev"}, env(nil), &out, &errOut)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--rate-limits", "dev"}, env(nil), testConsole(&out, &errOut))
 	}()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "secret key: ") }, 5*time.Second, 10*time.Millisecond)
 	assert.Regexp(t, regexp.MustCompile(`serving the Clerk invitations API at http://127\.0\.0\.1:\d+/v1\nsecret key: sk_test_[0-9A-Za-z]{32}\n`), out.String())
@@ -127,7 +132,7 @@ func TestServeWarnsOffLoopbackAndAppliesRateLimits(t *testing.T) {
 	done := make(chan int, 1)
 	// 0.0.0.0 binds every interface of this machine; the test only talks to it over loopback.
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--secret-key", "sk_test_limits", "--rate-limits", "dev"}, env(nil), &out, &errOut)
+		done <- run(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--secret-key", "sk_test_limits", "--rate-limits", "dev"}, env(nil), testConsole(&out, &errOut))
 	}()
 	re := regexp.MustCompile(`at http://.*:(\d+)/v1`)
 	require.Eventually(t, func() bool { return re.MatchString(out.String()) }, 5*time.Second, 10*time.Millisecond)
@@ -168,12 +173,12 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var out, errOut bytes.Buffer
-		assert.Equal(t, 2, run(t.Context(), tc.args, env(tc.env), &out, &errOut), tc.args)
+		assert.Equal(t, 2, run(t.Context(), tc.args, env(tc.env), testConsole(&out, &errOut)), tc.args)
 		assert.Contains(t, errOut.String(), tc.want, tc.args)
 	}
 	var out bytes.Buffer
-	assert.Equal(t, 0, run(t.Context(), []string{"help"}, env(nil), &out, &out))
-	assert.Contains(t, out.String(), "clerk-invitations contract")
+	assert.Equal(t, 0, run(t.Context(), []string{"help"}, env(nil), testConsole(&out, &out)))
+	assert.Contains(t, out.String(), "contract  run the contract suite")
 }
 
 // startServe runs serve with limits on a loopback port until the test ends.

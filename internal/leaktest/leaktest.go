@@ -11,10 +11,13 @@ import (
 	"go.uber.org/goleak"
 )
 
-// Main runs the tests, then checks that every goroutine they started has ended. Idle keep-alive
-// connections of http.DefaultTransport are closed first: the pool keeps their goroutines by
-// design, and they belong to no call.
-func Main(m *testing.M) {
+// Main runs the tests and the check (see Run) and exits with their status.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run runs the tests, then checks that every goroutine they started has ended, and returns the
+// exit status. Idle keep-alive connections of http.DefaultTransport are closed first: the pool
+// keeps their goroutines by design, and they belong to no call.
+func Run(m *testing.M) int {
 	code := m.Run()
 	if code == 0 {
 		http.DefaultTransport.(*http.Transport).CloseIdleConnections()
@@ -23,5 +26,5 @@ func Main(m *testing.M) {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// binary builds the command once for the end-to-end tests, which run it as a user would.
+func binary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binPath = filepath.Join(binDir, "clerk-invitations")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return binPath
+}
+
+// binaryCommand returns the binary run with args against srv.
+func binaryCommand(t *testing.T, srv *invitationstest.Server, args ...string) *exec.Cmd {
+	cmd := exec.Command(binary(t), args...)
+	cmd.Env = append(os.Environ(), "CLERK_SECRET_KEY="+srv.SecretKey, "CLERK_API_URL="+srv.URL)
+	return cmd
+}
+
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		return exitErr.ExitCode()
+	}
+	require.NoError(t, err)
+	return 0
+}
+
+func addressFile(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "e%03d@example.com\n", i)
+	}
+	return writeFile(t, "addresses.txt", b.String())
+}
+
+// TestBinaryExitCodes checks the documented exit statuses of the built command.
+func TestBinaryExitCodes(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t)
+	assert.Equal(t, exitUsage, exitCode(t, binaryCommand(t, srv, "bulk").Run()))
+	assert.Equal(t, exitFailed, exitCode(t, binaryCommand(t, srv, "get", "inv_missing").Run()))
+	assert.Equal(t, exitOK, exitCode(t, binaryCommand(t, srv, "create", "ada@example.com", "--notify=false").Run()))
+	srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Status: 500, Header: map[string][]string{"Content-Type": {"application/json"}},
+		Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`})
+	partial := binaryCommand(t, srv, "bulk", addressFile(t, 15), "--pacing", "none", "--notify=false", "--report", filepath.Join(t.TempDir(), "r.json"))
+	assert.Equal(t, exitPartial, exitCode(t, partial.Run()))
+}
+
+// TestBulkShowsProgressOnATerminal runs a bulk invitation with standard error on a
+// pseudo-terminal: the progress bar is redrawn in place, with rate and time left.
+func TestBulkShowsProgressOnATerminal(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t)
+	srv.FailNext(invitationstest.OpBulk, 5, invitationstest.Fault{Delay: 150 * time.Millisecond})
+	ptmx, tty, err := pty.Open()
+	require.NoError(t, err)
+	defer ptmx.Close()
+	cmd := binaryCommand(t, srv, "bulk", addressFile(t, 50), "--yes", "--pacing", "none", "--notify=false", "--report", filepath.Join(t.TempDir(), "r.json"))
+	var stdout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, tty
+	require.NoError(t, cmd.Start())
+	tty.Close()
+	terminal, _ := io.ReadAll(ptmx) // ends with EIO once the command has exited
+	require.NoError(t, cmd.Wait())
+
+	screen := string(terminal)
+	assert.GreaterOrEqual(t, strings.Count(screen, "\r["), 2, "the bar is redrawn in place:\n%q", screen)
+	assert.Contains(t, screen, "[========================] 50/50 100%")
+	assert.Regexp(t, `\d+\.\d/min  ETA \d`, screen)
+	assert.Contains(t, screen, "created 50")
+	assert.NotContains(t, screen, "progress: ", "no plain lines on a terminal")
+	assert.Regexp(t, `(?m)^created\s+50$`, stdout.String())
+}
+
+// TestBulkInterruptedAndResumed interrupts a run with Ctrl-C (SIGINT): the call under way
+// finishes, the report is written, the status is 130; resumed, the run invites exactly the rest.
+func TestBulkInterruptedAndResumed(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t)
+	srv.FailNext(invitationstest.OpBulk, 10, invitationstest.Fault{Delay: 400 * time.Millisecond})
+	file := addressFile(t, 80)
+	report := filepath.Join(t.TempDir(), "report.json")
+
+	cmd := binaryCommand(t, srv, "bulk", file, "--pacing", "none", "--notify=false", "--report", report)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	var seen strings.Builder
+	lines := bufio.NewScanner(stderr)
+	interrupted := false
+	for lines.Scan() {
+		seen.WriteString(lines.Text() + "\n")
+		if !interrupted && strings.HasPrefix(lines.Text(), "progress: ") {
+			require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+			interrupted = true
+		}
+	}
+	assert.Equal(t, exitInterrupted, exitCode(t, cmd.Wait()), seen.String())
+	assert.Contains(t, seen.String(), "interrupted: ")
+	assert.Contains(t, seen.String(), "run again with --resume "+report)
+
+	saved, err := readReport(report)
+	require.NoError(t, err)
+	created, notSent := saved.Counts[invitations.BulkCreated], saved.Counts[invitations.BulkNotSent]
+	assert.GreaterOrEqual(t, created, 20, "the call under way when Ctrl-C came finished")
+	assert.Positive(t, notSent)
+	assert.Equal(t, 80, created+notSent)
+	assert.Equal(t, created, srv.Len(), "the report says exactly what was done")
+
+	resume := binaryCommand(t, srv, "bulk", file, "--pacing", "none", "--notify=false", "--resume", report)
+	out, err := resume.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	saved, err = readReport(report)
+	require.NoError(t, err)
+	assert.True(t, saved.Complete)
+	assert.Equal(t, 80, saved.Counts[invitations.BulkCreated])
+	assert.Equal(t, 80, srv.Len(), "everyone invited, nobody twice")
+}

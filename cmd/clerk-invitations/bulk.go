@@ -1,0 +1,371 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+)
+
+const bulkHelp = `usage: clerk-invitations bulk FILE [flags]
+
+Invites every address in FILE ("-" for standard input), paced to Clerk's rate limits (25 bulk
+calls of up to 10 addresses an hour), and writes a report saying, per address: created, already
+invited, already a user, invalid or failed (with the error). Addresses are trimmed and
+de-duplicated, ignoring case; nobody is invited twice, also when a run is resumed.
+
+FILE is CSV with a header row, or one address per line (blank lines and lines starting with #
+are skipped). CSV columns: email_address (required), public_metadata (a JSON object),
+redirect_url, expires_in_days, template_slug (invitation or waitlist_invitation).
+
+Clerk emails every invitation unless --notify=false. On a terminal the tool first says how many
+invitations and emails it is about to send and asks to go on (--yes skips the question), and
+shows a progress bar with the rate and the time left. Ctrl-C finishes the call under way,
+writes the report and stops; run again with --resume REPORT to invite the rest.
+
+flags:
+  --dry-run         check the file and report what would be done; send nothing
+  --report FILE     where to write the report (default: FILE.report.json, or the --resume file)
+  --resume FILE     a report of an earlier run over the same file: skip what it settled
+  --notify=false    create the invitations without sending emails
+  --yes             do not ask before starting
+` + apiFlagsHelp + `
+exit status: 0 every address settled, 1 the run failed, 2 a usage or file error, 3 some addresses
+failed (see the report; --resume retries them), 130 interrupted
+
+examples:
+  clerk-invitations bulk team.csv --dry-run
+  clerk-invitations bulk team.csv --notify=false --report team-report.json
+  clerk-invitations bulk team.csv --resume team-report.json
+  cut -d, -f1 users.csv | clerk-invitations bulk - --yes
+`
+
+func bulkCmd(ctx context.Context, args []string, env func(string) string, con console) int {
+	fs := newFlags("bulk")
+	api := addAPIFlags(fs, env)
+	dryRun := fs.Bool("dry-run", false, "report what would be done; send nothing")
+	reportPath := fs.String("report", "", "where to write the report")
+	resumePath := fs.String("resume", "", "a report of an earlier run: skip what it settled")
+	notify := fs.Bool("notify", true, "email the invitations (--notify=false sends none)")
+	yes := fs.Bool("yes", false, "do not ask before starting")
+	pos, code, ok := parseArgs(fs, args, bulkHelp, con)
+	if !ok {
+		return code
+	}
+	if len(pos) != 1 {
+		return usageError(con, "bulk", "give one file (or - for standard input)")
+	}
+	items, err := readInvitationsFile(pos[0], con.in)
+	if err != nil {
+		return usageError(con, "bulk", "%v", err)
+	}
+	if len(items) == 0 {
+		return usageError(con, "bulk", "%s holds no address", pos[0])
+	}
+	if !*notify {
+		for i := range items {
+			items[i].Notify = invitations.Ptr(false)
+		}
+	}
+	var resume *invitations.BulkReport
+	if *resumePath != "" {
+		if resume, err = readReport(*resumePath); err != nil {
+			return usageError(con, "bulk", "--resume: %v", err)
+		}
+	}
+	switch {
+	case *reportPath != "":
+	case *resumePath != "":
+		*reportPath = *resumePath
+	case pos[0] == "-":
+		*reportPath = "invitations-report.json"
+	default:
+		*reportPath = strings.TrimSuffix(pos[0], filepath.Ext(pos[0])) + ".report.json"
+	}
+	client, err := api.client(env)
+	if err != nil {
+		return usageError(con, "bulk", "%v", err)
+	}
+
+	if !*dryRun && con.inTTY && !*yes {
+		preview, err := client.InviteMany(ctx, items, invitations.BulkOptions{DryRun: true, Resume: resume})
+		if err != nil {
+			return failed(con, "bulk", err)
+		}
+		fmt.Fprintln(con.err, plan(preview, *notify, false))
+		if !confirm(con, "Go on?") {
+			fmt.Fprintln(con.err, "nothing sent")
+			return exitOK
+		}
+	}
+	view := newProgressView(con.err, con.errTTY)
+	report, runErr := client.InviteMany(ctx, items, invitations.BulkOptions{DryRun: *dryRun, Resume: resume, Progress: view.update})
+	view.finish()
+	if *dryRun {
+		fmt.Fprintln(con.err, plan(report, *notify, true))
+	}
+	if err := writeReport(*reportPath, report); err != nil {
+		fmt.Fprintf(con.err, "clerk-invitations bulk: writing the report: %v\n", err)
+		return exitFailed
+	}
+	if api.output == "json" {
+		if err := writeJSON(con.out, report); err != nil {
+			return failed(con, "bulk", err)
+		}
+	} else {
+		printSummary(con.out, report)
+	}
+	fmt.Fprintf(con.err, "report: %s\n", *reportPath)
+	switch {
+	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
+		fmt.Fprintf(con.err, "interrupted: %d addresses not sent; run again with --resume %s\n", report.Counts[invitations.BulkNotSent], *reportPath)
+		return exitInterrupted
+	case runErr != nil:
+		fmt.Fprintf(con.err, "clerk-invitations bulk: %v\n", runErr)
+		fmt.Fprintf(con.err, "run again with --resume %s to send the rest\n", *reportPath)
+		return exitFailed
+	case !report.Complete:
+		fmt.Fprintf(con.err, "%d addresses failed; run again with --resume %s to retry them\n", report.Counts[invitations.BulkFailed], *reportPath)
+		return exitPartial
+	}
+	return exitOK
+}
+
+// plan describes a dry run's report: what a run will do, or would do.
+func plan(r *invitations.BulkReport, notify, dryRun bool) string {
+	n := r.Counts[invitations.BulkWouldCreate]
+	verb, emails := "About to invite", "Clerk will email each of them"
+	if dryRun {
+		verb, emails = "Would invite", "Clerk would email each of them"
+	}
+	if !notify {
+		emails = "no email is sent (--notify=false)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %d addresses; %s.", verb, n, emails)
+	var skipped []string
+	for _, c := range []struct {
+		result invitations.BulkResult
+		what   string
+	}{
+		{invitations.BulkAlreadyInvited, "already invited"},
+		{invitations.BulkInvalid, "invalid"},
+		{invitations.BulkCreated, "created by an earlier run"},
+		{invitations.BulkAlreadyUser, "already users"},
+	} {
+		if k := r.Counts[c.result]; k > 0 {
+			skipped = append(skipped, fmt.Sprintf("%d %s", k, c.what))
+		}
+	}
+	if len(skipped) > 0 {
+		fmt.Fprintf(&b, " Skipped: %s.", strings.Join(skipped, ", "))
+	}
+	return b.String()
+}
+
+func printSummary(w io.Writer, r *invitations.BulkReport) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESULT\tADDRESSES")
+	for _, res := range []invitations.BulkResult{invitations.BulkCreated, invitations.BulkAlreadyInvited, invitations.BulkAlreadyUser,
+		invitations.BulkInvalid, invitations.BulkFailed, invitations.BulkNotSent, invitations.BulkWouldCreate} {
+		if n := r.Counts[res]; n > 0 {
+			fmt.Fprintf(tw, "%s\t%d\n", res, n)
+		}
+	}
+	_ = tw.Flush()
+	for _, e := range r.Entries {
+		if e.Result == invitations.BulkInvalid || e.Result == invitations.BulkFailed {
+			fmt.Fprintf(w, "%s %s: %s\n", e.Result, e.EmailAddress, e.Error)
+		}
+	}
+}
+
+// readInvitationsFile reads path, or in for "-".
+func readInvitationsFile(path string, in io.Reader) ([]invitations.CreateParams, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(in)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseInvitations(data)
+}
+
+// csvColumns are the columns a CSV file may have.
+var csvColumns = []string{"email_address", "public_metadata", "redirect_url", "expires_in_days", "template_slug"}
+
+// parseInvitations reads CSV with a header row, or one address per line.
+func parseInvitations(data []byte) ([]invitations.CreateParams, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	first := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			first = line
+			break
+		}
+	}
+	if !strings.Contains(first, ",") && strings.TrimSpace(strings.ToLower(first)) != "email_address" {
+		return parseLines(data), nil
+	}
+	return parseCSV(data)
+}
+
+func parseLines(data []byte) []invitations.CreateParams {
+	var out []invitations.CreateParams
+	for _, line := range strings.Split(string(data), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, invitations.CreateParams{EmailAddress: line})
+		}
+	}
+	return out
+}
+
+func parseCSV(data []byte) ([]invitations.CreateParams, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comment = '#'
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("reading the header row: %w", err)
+	}
+	col := map[string]int{}
+	for i, name := range header {
+		name = strings.ToLower(strings.TrimSpace(name))
+		known := false
+		for _, c := range csvColumns {
+			known = known || c == name
+		}
+		if !known {
+			return nil, fmt.Errorf("unknown column %q in the header row; the columns are %s", name, strings.Join(csvColumns, ", "))
+		}
+		col[name] = i
+	}
+	if _, ok := col["email_address"]; !ok {
+		return nil, errors.New("the header row has no email_address column")
+	}
+	var out []invitations.CreateParams
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			return nil, err
+		}
+		cell := func(name string) string {
+			if i, ok := col[name]; ok {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		p := invitations.CreateParams{EmailAddress: cell("email_address"), RedirectURL: cell("redirect_url"), TemplateSlug: invitations.TemplateSlug(cell("template_slug"))}
+		if v := cell("public_metadata"); v != "" {
+			if err := json.Unmarshal([]byte(v), &p.PublicMetadata); err != nil || p.PublicMetadata == nil {
+				return nil, fmt.Errorf("line %d: public_metadata is not a JSON object", line)
+			}
+		}
+		if v := cell("expires_in_days"); v != "" {
+			if p.ExpiresInDays, err = strconv.Atoi(v); err != nil {
+				return nil, fmt.Errorf("line %d: expires_in_days %q is not a whole number", line, v)
+			}
+		}
+		out = append(out, p)
+	}
+}
+
+func readReport(path string) (*invitations.BulkReport, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r invitations.BulkReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s is not a report of this tool: %w", path, err)
+	}
+	return &r, nil
+}
+
+// writeReport writes r to path whole or not at all: through a temporary file renamed over it.
+func writeReport(path string, r *invitations.BulkReport) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := writeJSON(tmp, r); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// progressView shows a run's progress: a bar redrawn in place on a terminal, a line per step
+// elsewhere.
+type progressView struct {
+	w         io.Writer
+	tty       bool
+	began     time.Time
+	startDone int // addresses settled before this run's first step (resumed, invalid)
+	drawn     time.Time
+	active    bool
+}
+
+func newProgressView(w io.Writer, tty bool) *progressView {
+	return &progressView{w: w, tty: tty, began: time.Now(), startDone: -1}
+}
+
+func (v *progressView) update(p invitations.BulkProgress) {
+	if v.startDone < 0 {
+		v.startDone = p.Done - len(p.Settled)
+	}
+	now := time.Now()
+	if v.tty && p.Done < p.Total && now.Sub(v.drawn) < 100*time.Millisecond {
+		return
+	}
+	v.drawn = now
+	rate, eta := "-", "-"
+	if done, took := p.Done-v.startDone, now.Sub(v.began); done > 0 && took > 0 {
+		perMinute := float64(done) / took.Minutes()
+		rate = strconv.FormatFloat(perMinute, 'f', 1, 64)
+		eta = (time.Duration(float64(p.Total-p.Done) / perMinute * float64(time.Minute))).Round(time.Second).String()
+	}
+	counts := fmt.Sprintf("created %d, already invited %d, users %d, invalid %d, failed %d",
+		p.Counts[invitations.BulkCreated], p.Counts[invitations.BulkAlreadyInvited], p.Counts[invitations.BulkAlreadyUser],
+		p.Counts[invitations.BulkInvalid], p.Counts[invitations.BulkFailed])
+	if !v.tty {
+		fmt.Fprintf(v.w, "progress: %d/%d, %s/min, %s left; %s\n", p.Done, p.Total, rate, eta, counts)
+		return
+	}
+	const width = 24
+	filled := width * p.Done / max(p.Total, 1)
+	bar := strings.Repeat("=", filled) + strings.Repeat(" ", width-filled)
+	if filled > 0 && filled < width {
+		bar = bar[:filled-1] + ">" + bar[filled:]
+	}
+	fmt.Fprintf(v.w, "\r[%s] %d/%d %3d%%  %s/min  ETA %s  %s\x1b[K", bar, p.Done, p.Total, 100*p.Done/max(p.Total, 1), rate, eta, counts)
+	v.active = true
+}
+
+func (v *progressView) finish() {
+	if v.active {
+		fmt.Fprintln(v.w)
+	}
+}

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
+)
+
+// cli runs the tool in-process against an embedded Clerk.
+type cli struct {
+	t   *testing.T
+	srv *invitationstest.Server
+}
+
+func newCLI(t *testing.T) *cli {
+	return &cli{t: t, srv: invitationstest.NewServer(t)}
+}
+
+// result is one run: its exit status and what it wrote.
+type result struct {
+	code     int
+	out, err string
+}
+
+// run runs args with the server's key and URL; stdin is in, and inTTY says whether it is a
+// terminal.
+func (c *cli) run(in string, inTTY bool, args ...string) result {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	con := console{in: strings.NewReader(in), out: &out, err: &errOut, inTTY: inTTY}
+	env := env(map[string]string{"CLERK_SECRET_KEY": c.srv.SecretKey, "CLERK_API_URL": c.srv.URL})
+	code := run(c.t.Context(), args, env, con)
+	r := result{code, out.String(), errOut.String()}
+	assert.NotContains(c.t, r.out+r.err, c.srv.SecretKey, "the key never reaches the output")
+	return r
+}
+
+func (c *cli) ok(args ...string) result {
+	c.t.Helper()
+	r := c.run("", false, args...)
+	require.Equal(c.t, exitOK, r.code, "stdout:\n%s\nstderr:\n%s", r.out, r.err)
+	return r
+}
+
+func TestCreateAndGet(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	r := c.ok("create", "ada@example.com", "--metadata", `{"plan":"pro"}`, "--expires-in-days", "7", "--notify=false", "--template", "waitlist_invitation")
+	assert.Regexp(t, `(?m)^email\s+ada@example.com$`, r.out)
+	assert.Regexp(t, `(?m)^metadata\s+\{"plan":"pro"\}$`, r.out)
+
+	r = c.ok("list", "--output", "json")
+	var listed []invitationJSON
+	require.NoError(t, json.Unmarshal([]byte(r.out), &listed))
+	require.Len(t, listed, 1)
+	d, _ := c.srv.Lookup(listed[0].ID)
+	assert.False(t, d.Notified, "--notify=false reached the server")
+	assert.Equal(t, invitations.TemplateWaitlistInvitation, d.TemplateSlug)
+	assert.Equal(t, 7*24.0, listed[0].ExpiresAt.Sub(listed[0].CreatedAt).Hours())
+
+	r = c.ok("get", listed[0].ID, "--output", "json")
+	var got invitationJSON
+	require.NoError(t, json.Unmarshal([]byte(r.out), &got))
+	assert.Equal(t, "ada@example.com", got.EmailAddress)
+
+	r = c.run("", false, "get", "inv_missing")
+	assert.Equal(t, exitFailed, r.code)
+	assert.Contains(t, r.err, "no invitation has id inv_missing")
+
+	r = c.run("", false, "create", "ada@example.com")
+	assert.Equal(t, exitFailed, r.code)
+	assert.Contains(t, r.err, "code duplicate_record", "Clerk's code on standard error")
+	assert.Contains(t, r.err, "trace ", "and its trace id")
+	assert.NotContains(t, r.err, "ada@example.com", "addresses in Clerk's messages are masked")
+}
+
+func TestListFiltersPagesAndFormats(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	for i := range 12 {
+		c.ok("create", fmt.Sprintf("p%02d@example.com", i), "--notify=false", "--pacing", "none")
+	}
+	r := c.ok("list", "--query", "p0", "--order-by", "+email_address")
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	require.Len(t, lines, 11, "a header and ten rows")
+	assert.Regexp(t, `^ID\s+EMAIL\s+STATUS\s+CREATED\s+EXPIRES$`, lines[0])
+	assert.Contains(t, lines[1], "p00@example.com")
+
+	r = c.ok("list", "--limit", "5")
+	assert.Contains(t, r.err, "5 of 12 shown")
+	r = c.ok("list", "--all", "--limit", "5", "--output", "csv")
+	rows, err := csv.NewReader(strings.NewReader(r.out)).ReadAll()
+	require.NoError(t, err)
+	assert.Len(t, rows, 13)
+	assert.Equal(t, []string{"id", "email_address", "status", "revoked", "created_at", "expires_at", "url", "public_metadata"}, rows[0])
+
+	c.ok("revoke", "--email", "p03@example.com")
+	r = c.ok("list", "--status", "revoked,expired", "--status", "accepted", "--output", "json")
+	var listed []invitationJSON
+	require.NoError(t, json.Unmarshal([]byte(r.out), &listed))
+	require.Len(t, listed, 1)
+	assert.Equal(t, "p03@example.com", listed[0].EmailAddress)
+
+	r = c.run("", false, "list", "--status", "gone")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.err, `"gone" is not pending`)
+}
+
+func TestRevokeReissueAndDelete(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.ok("create", "ada@example.com", "--metadata", `{"plan":"pro"}`, "--notify=false")
+	r := c.ok("reissue", "ada@example.com", "--notify=false", "--output", "json")
+	var pair []invitationJSON
+	require.NoError(t, json.Unmarshal([]byte(r.out), &pair))
+	require.Len(t, pair, 2)
+	assert.Equal(t, "revoked", pair[0].Status)
+	assert.Equal(t, "pending", pair[1].Status)
+	assert.Equal(t, map[string]any{"plan": "pro"}, pair[1].PublicMetadata)
+
+	r = c.ok("revoke", pair[1].ID)
+	assert.Regexp(t, `(?m)^status\s+revoked$`, r.out)
+	r = c.run("", false, "revoke", pair[1].ID)
+	assert.Equal(t, exitFailed, r.code)
+	assert.Contains(t, r.err, "invitation_already_revoked")
+
+	// On a terminal, delete asks; no means nothing happens.
+	r = c.run("n\n", true, "delete", "--email", "ada@example.com")
+	assert.Equal(t, exitOK, r.code)
+	assert.Contains(t, r.err, "Delete all 2 invitations of ada@example.com for good? [y/N]")
+	assert.Contains(t, r.err, "nothing deleted")
+	assert.Equal(t, 2, c.srv.Len())
+	r = c.run("y\n", true, "delete", pair[0].ID)
+	assert.Equal(t, exitOK, r.code, r.err)
+	assert.Equal(t, pair[0].ID+"\n", r.out)
+	assert.Equal(t, 1, c.srv.Len())
+	// Off a terminal it does not ask.
+	r = c.ok("delete", "--email", "ada@example.com", "--output", "json")
+	assert.JSONEq(t, `{"deleted":["`+pair[1].ID+`"]}`, r.out)
+	assert.Equal(t, 0, c.srv.Len())
+}
+
+func TestUsageMistakes(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"create"}, "give one email address"},
+		{[]string{"create", "a@example.com", "--metadata", "[1]"}, "--metadata is not a JSON object"},
+		{[]string{"create", "a@example.com", "--output", "yaml"}, "--output must be table, json or csv"},
+		{[]string{"create", "a@example.com", "--pacing", "fast"}, "--pacing must be"},
+		{[]string{"revoke"}, "give one invitation id, or --email"},
+		{[]string{"revoke", "inv_1", "--email", "a@example.com"}, "give one invitation id, or --email"},
+		{[]string{"delete", "inv_1", "inv_2"}, "give one invitation id, or --email"},
+		{[]string{"list", "--bogus"}, "flag provided but not defined"},
+		{[]string{"bulk"}, "give one file"},
+		{[]string{"nonsense"}, `unknown command "nonsense"`},
+	}
+	for _, tc := range cases {
+		r := c.run("", false, tc.args...)
+		assert.Equal(t, exitUsage, r.code, tc.args)
+		assert.Contains(t, r.err, tc.want, tc.args)
+	}
+
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), []string{"list"}, env(nil), testConsole(&out, &errOut))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut.String(), "CLERK_SECRET_KEY is not set")
+
+	// A mistake the client catches before any request is a failure with the field named.
+	r := c.run("", false, "create", "ada@example.com", "--redirect-url", "javascript:alert(1)")
+	assert.Equal(t, exitFailed, r.code)
+	assert.Contains(t, r.err, "invalid redirect_url")
+}
+
+func TestHelpForEveryCommand(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	for _, name := range commandOrder {
+		for _, args := range [][]string{{"help", name}, {name, "--help"}} {
+			r := c.run("", false, args...)
+			assert.Equal(t, exitOK, r.code, args)
+			assert.Contains(t, r.out, "usage: clerk-invitations "+name, args)
+			assert.Contains(t, r.out, "example", args)
+		}
+	}
+	r := c.ok("help")
+	for _, name := range commandOrder {
+		assert.Contains(t, r.out, "  "+name+" ")
+	}
+	assert.Contains(t, r.out, "exit status")
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}
+
+func TestBulkFromCSV(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.srv.RegisterUser("user@example.com")
+	c.ok("create", "pending@example.com", "--notify=false")
+	var b strings.Builder
+	b.WriteString("\ufeffemail_address,public_metadata,expires_in_days,template_slug\n")
+	for i := range 23 {
+		fmt.Fprintf(&b, "m%02d@example.com,\"{\"\"row\"\":%d}\",,\n", i, i)
+	}
+	b.WriteString("M05@Example.com,,,\n") // the same address as row 5
+	b.WriteString("user@example.com,,,\n")
+	b.WriteString("pending@example.com,,3,\n")
+	b.WriteString("not-an-address,,,\n")
+	b.WriteString("w@example.com,,,waitlist_invitation\n")
+	file := writeFile(t, "team.csv", b.String())
+
+	// A dry run sends nothing and says what would be done.
+	r := c.ok("bulk", file, "--dry-run", "--pacing", "none")
+	assert.Contains(t, r.err, "Would invite 25 addresses; Clerk would email each of them.")
+	assert.Contains(t, r.err, "Skipped: 1 already invited, 1 invalid.")
+	assert.Equal(t, 1, c.srv.Len())
+
+	r = c.ok("bulk", file, "--notify=false", "--pacing", "none")
+	assert.Regexp(t, `(?m)^created\s+24$`, r.out)
+	assert.Regexp(t, `(?m)^already_user\s+1$`, r.out)
+	assert.Regexp(t, `(?m)^already_invited\s+1$`, r.out)
+	assert.Regexp(t, `(?m)^invalid\s+1$`, r.out)
+	assert.Contains(t, r.out, "invalid not-an-address: invitations: invalid email_address")
+	assert.Contains(t, r.err, "progress: ", "plain progress lines off a terminal")
+	report := strings.TrimSuffix(file, ".csv") + ".report.json"
+	assert.Contains(t, r.err, "report: "+report)
+	saved, err := readReport(report)
+	require.NoError(t, err)
+	assert.Equal(t, 24, saved.Counts[invitations.BulkCreated])
+	assert.True(t, saved.Complete)
+	assert.Equal(t, 25, c.srv.Len())
+	for _, e := range saved.Entries {
+		if e.EmailAddress == "m05@example.com" {
+			assert.Equal(t, []int{5, 23}, e.Rows)
+			d, _ := c.srv.Lookup(e.InvitationID)
+			assert.Equal(t, map[string]any{"row": float64(5)}, d.PublicMetadata)
+			assert.False(t, d.Notified, "--notify=false reached every row")
+		}
+		if e.EmailAddress == "w@example.com" {
+			d, _ := c.srv.Lookup(e.InvitationID)
+			assert.Equal(t, invitations.TemplateWaitlistInvitation, d.TemplateSlug)
+		}
+	}
+
+	// Run again on the report: everything is settled, nothing is sent.
+	r = c.ok("bulk", file, "--resume", report, "--pacing", "none", "--output", "json")
+	var again invitations.BulkReport
+	require.NoError(t, json.Unmarshal([]byte(r.out), &again))
+	assert.Zero(t, again.Calls)
+	assert.Equal(t, 25, c.srv.Len())
+}
+
+func TestBulkFileErrors(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	cases := map[string]string{
+		"email_address,role\na@example.com,admin\n":                     `unknown column "role"`,
+		"name,redirect_url\nAda,https://x.test\n":                       `unknown column "name"`,
+		"redirect_url,template_slug\nhttps://x.test,invitation\n":       "no email_address column",
+		"email_address,public_metadata\na@example.com,not json\n":       "line 2: public_metadata is not a JSON object",
+		"email_address,expires_in_days\na@example.com,soon\n":           `line 2: expires_in_days "soon" is not a whole number`,
+		"email_address,expires_in_days\na@example.com,7\nb@x.test\n":    "wrong number of fields",
+		"# only a comment\n\n":                                          "holds no address",
+		"email_address,public_metadata\na@example.com,\"{\"\"a\"\":1\n": "extraneous or missing",
+	}
+	for content, want := range cases {
+		r := c.run("", false, "bulk", writeFile(t, "f.csv", content), "--pacing", "none")
+		assert.Equal(t, exitUsage, r.code, content)
+		assert.Contains(t, r.err, want, content)
+	}
+	assert.Equal(t, 0, c.srv.Len(), "nothing is sent from a file with an error")
+	r := c.run("", false, "bulk", filepath.Join(t.TempDir(), "missing.csv"))
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.err, "no such file")
+}
+
+func TestBulkFromLinesOnStandardInputWithFailures(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	broken := invitationstest.Fault{Status: 500, Header: map[string][]string{"Content-Type": {"application/json"}},
+		Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`}
+	c.srv.FailNext(invitationstest.OpBulk, 1, broken)
+	dir := t.TempDir()
+	report := filepath.Join(dir, "r.json")
+	in := "# invitees\nA@example.com\n\nb@example.com\nc@example.com\n"
+	r := c.run(in, false, "bulk", "-", "--report", report, "--pacing", "none", "--notify=false")
+	assert.Equal(t, exitPartial, r.code, r.err)
+	assert.Regexp(t, `(?m)^failed\s+3$`, r.out)
+	assert.Contains(t, r.err, "3 addresses failed; run again with --resume "+report)
+
+	r = c.run(in, false, "bulk", "-", "--resume", report, "--pacing", "none", "--notify=false")
+	assert.Equal(t, exitOK, r.code, r.err)
+	assert.Regexp(t, `(?m)^created\s+3$`, r.out)
+	assert.Equal(t, 3, c.srv.Len())
+}
+
+func TestBulkAsksFirstOnATerminal(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	file := writeFile(t, "l.txt", "a@example.com\nb@example.com\n")
+	r := c.run("no\n", true, "bulk", file, "--pacing", "none")
+	assert.Equal(t, exitOK, r.code)
+	assert.Contains(t, r.err, "About to invite 2 addresses; Clerk will email each of them.")
+	assert.Contains(t, r.err, "Go on? [y/N]")
+	assert.Contains(t, r.err, "nothing sent")
+	assert.Equal(t, 0, c.srv.Len())
+
+	r = c.run("y\n", true, "bulk", file, "--pacing", "none", "--notify=false")
+	assert.Equal(t, exitOK, r.code, r.err)
+	assert.Contains(t, r.err, "About to invite 2 addresses; no email is sent (--notify=false).")
+	assert.Equal(t, 2, c.srv.Len())
+}

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+)
+
+const contractHelp = `usage: clerk-invitations contract
+
+Runs the contract suite. Without CLERK_SECRET_KEY it starts the embedded server on loopback and
+runs against it. With CLERK_SECRET_KEY it runs against the live API at https://api.clerk.com/v1,
+or at CLERK_API_URL when that is set (for example a serve process). It prints one line per
+scenario, ends with "N passed, M failed" and exits 1 on any failure. Use a development instance:
+the run creates invitations (never emailed) and deletes them at the end.
+
+examples:
+  clerk-invitations contract
+  CLERK_SECRET_KEY=sk_test_... clerk-invitations contract
+`
+
+func contractCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("contract", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, contractHelp)
+			return exitOK
+		}
+		return exitUsage
+	}
+	key, apiURL := getenv("CLERK_SECRET_KEY"), getenv("CLERK_API_URL")
+	target := contract.Target{BaseURL: apiURL, SecretKey: key, Live: key != ""}
+	switch {
+	case key == "" && apiURL != "":
+		fmt.Fprintln(stderr, "clerk-invitations contract: CLERK_API_URL is set but CLERK_SECRET_KEY is not")
+		return 2
+	case key == "":
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintf(stderr, "clerk-invitations contract: %v\n", err)
+			return 1
+		}
+		fake := fakeclerk.New(fakeclerk.Options{})
+		srvCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- serve(srvCtx, ln, fake, defaultServeLimits, io.Discard) }()
+		defer func() { cancel(); <-done }()
+		target.BaseURL, target.SecretKey = "http://"+ln.Addr().String()+"/v1", fake.SecretKey()
+	case apiURL == "":
+		target.BaseURL = invitations.DefaultBaseURL
+	}
+	sum, err := contract.Run(ctx, target, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "clerk-invitations contract: %v\n", err)
+		return 1
+	}
+	if sum.Failed > 0 {
+		return 1
+	}
+	return 0
+}

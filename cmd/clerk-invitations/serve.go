@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+)
+
+const serveHelp = `usage: clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_...] [--rate-limits none|dev|prod]
+                              [--max-invitations N] [--max-conns N]
+
+Serves an in-memory Clerk invitations API under /v1 until interrupted: the five invitation
+operations as Clerk answers them, for tests and for Clerk's own SDKs. It prints the base URL and
+the secret key clients must send (a random one unless --secret-key is given).
+
+Base URLs: this library and Clerk's Go SDK take http://ADDR/v1; Clerk's JavaScript SDK adds /v1
+itself and takes http://ADDR.
+
+examples:
+  clerk-invitations serve
+  clerk-invitations serve --addr 127.0.0.1:4010 --secret-key sk_test_local --rate-limits dev
+`
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on (loopback by default)")
+	key := fs.String("secret-key", "", `secret key clients must send (default: a random "sk_test_..." key)`)
+	limits := fs.String("rate-limits", "none", "none, dev (Clerk's development budgets: 100 calls per 10 s) or prod (1000 per 10 s); both add 100 creates and 25 bulk creates per hour")
+	maxStored := fs.Int("max-invitations", 100_000, "invitations the server holds at most, in any status; past it creates answer 403 quota_exceeded")
+	maxConns := fs.Int("max-conns", defaultServeLimits.MaxConns, "concurrent connections at most; more wait to be accepted")
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, serveHelp)
+			return exitOK
+		}
+		return exitUsage
+	}
+	if *maxStored < 1 || *maxConns < 1 {
+		fmt.Fprintln(stderr, "clerk-invitations serve: --max-invitations and --max-conns must be at least 1")
+		return 2
+	}
+	opts := fakeclerk.Options{SecretKey: *key, MaxInvitations: *maxStored}
+	sl := defaultServeLimits
+	sl.MaxConns = *maxConns
+	switch *limits {
+	case "none":
+	case "dev", "prod":
+		l := fakeclerk.ClerkRateLimits(map[string]int{"dev": 100, "prod": 1000}[*limits])
+		opts.RateLimits = &l
+	default:
+		fmt.Fprintf(stderr, "clerk-invitations serve: --rate-limits must be none, dev or prod, not %q\n", *limits)
+		return 2
+	}
+	if *key != "" {
+		if _, err := invitations.New(*key); err != nil {
+			fmt.Fprintf(stderr, "clerk-invitations serve: --secret-key: %v\n", err)
+			return 2
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "clerk-invitations serve: %v\n", err)
+		return 1
+	}
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		fmt.Fprintf(stderr, "clerk-invitations serve: warning: listening on %s, which is not loopback\n", ln.Addr())
+	}
+	if err := serve(ctx, ln, fakeclerk.New(opts), sl, stdout); err != nil {
+		fmt.Fprintf(stderr, "clerk-invitations serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// serveLimits bound what one client can hold of the server: a request trickled in slowly, an
+// answer read slowly, an idle keep-alive connection, or a flood of connections.
+type serveLimits struct {
+	ReadHeader time.Duration // to read a request's headers
+	Read       time.Duration // to read a whole request, body included
+	Write      time.Duration // to write an answer, from the end of reading the request
+	Idle       time.Duration // a keep-alive connection waiting for its next request
+	MaxConns   int           // connections served at once; more wait in the listen queue
+}
+
+var defaultServeLimits = serveLimits{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second, Idle: 60 * time.Second, MaxConns: 512}
+
+// limitListener accepts at most max connections at once: Accept waits for a free slot.
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	l.slots <- struct{}{}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
+}
+
+type limitedConn struct {
+	net.Conn
+	release func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.release()
+	return err
+}
+
+// serve answers on ln until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, limits serveLimits, stdout io.Writer) error {
+	srv := &http.Server{
+		Handler:           fake.Handler(),
+		ReadHeaderTimeout: limits.ReadHeader,
+		ReadTimeout:       limits.Read,
+		WriteTimeout:      limits.Write,
+		IdleTimeout:       limits.Idle,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ln = &limitListener{Listener: ln, slots: make(chan struct{}, limits.MaxConns)}
+	fmt.Fprintf(stdout, "serving the Clerk invitations API at http://%s/v1\n", ln.Addr())
+	fmt.Fprintf(stdout, "secret key: %s\n", fake.SecretKey())
+	fmt.Fprintf(stdout, "  this library:      invitations.WithBaseURL(%q)\n", "http://"+ln.Addr().String()+"/v1")
+	fmt.Fprintf(stdout, "  Clerk's Go SDK:    clerk.BackendConfig{URL: clerk.String(%q)}\n", "http://"+ln.Addr().String()+"/v1")
+	fmt.Fprintf(stdout, "  Clerk's JS SDK:    createClerkClient({apiUrl: %q}) (it adds /v1 itself)\n", "http://"+ln.Addr().String())
+	fmt.Fprintf(stdout, "contract suite: CLERK_API_URL=http://%s/v1 CLERK_SECRET_KEY=%s make contract\n", ln.Addr(), fake.SecretKey())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdown)
+	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) {
+		err = errors.Join(err, serveErr)
+	}
+	fmt.Fprintln(stdout, "stopped")
+	return err
+}
