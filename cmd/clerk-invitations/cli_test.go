@@ -112,6 +112,9 @@ func TestListFiltersPagesAndFormats(t *testing.T) {
 	require.Len(t, listed, 1)
 	assert.Equal(t, "p03@example.com", listed[0].EmailAddress)
 
+	r = c.ok("list", "--query", "@example.com", "--status", "pending", "--all")
+	assert.Len(t, strings.Split(strings.TrimSpace(r.out), "\n"), 12, "a header and the eleven pending")
+
 	r = c.run("", false, "list", "--status", "gone")
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.err, `"gone" is not pending`)
@@ -121,13 +124,14 @@ func TestRevokeReissueAndDelete(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	c.ok("create", "ada@example.com", "--metadata", `{"plan":"pro"}`, "--notify=false")
-	r := c.ok("reissue", "ada@example.com", "--notify=false", "--output", "json")
+	r := c.ok("reissue", "ada@example.com", "--expires-in-days", "7", "--notify=false", "--output", "json")
 	var pair []invitationJSON
 	require.NoError(t, json.Unmarshal([]byte(r.out), &pair))
 	require.Len(t, pair, 2)
 	assert.Equal(t, "revoked", pair[0].Status)
 	assert.Equal(t, "pending", pair[1].Status)
 	assert.Equal(t, map[string]any{"plan": "pro"}, pair[1].PublicMetadata)
+	assert.Equal(t, 7*24.0, pair[1].ExpiresAt.Sub(pair[1].CreatedAt).Hours())
 
 	r = c.ok("revoke", pair[1].ID)
 	assert.Regexp(t, `(?m)^status\s+revoked$`, r.out)
@@ -145,9 +149,14 @@ func TestRevokeReissueAndDelete(t *testing.T) {
 	assert.Equal(t, exitOK, r.code, r.err)
 	assert.Equal(t, pair[0].ID+"\n", r.out)
 	assert.Equal(t, 1, c.srv.Len())
-	// Off a terminal it does not ask.
+	// Off a terminal it does not ask, nor with --yes.
 	r = c.ok("delete", "--email", "ada@example.com", "--output", "json")
 	assert.JSONEq(t, `{"deleted":["`+pair[1].ID+`"]}`, r.out)
+	assert.Equal(t, 0, c.srv.Len())
+	c.ok("create", "grace@example.com", "--notify=false")
+	r = c.run("", true, "delete", "--email", "grace@example.com", "--yes")
+	assert.Equal(t, exitOK, r.code)
+	assert.NotContains(t, r.err, "[y/N]")
 	assert.Equal(t, 0, c.srv.Len())
 }
 

@@ -312,3 +312,36 @@ func ExampleClient_DeleteByEmail() {
 	// 2 deleted <nil>
 	// 0 left
 }
+
+// Inviting a list of any length: de-duplicated, validated, sent ten at a time (paced when the
+// client has WithPacing), with a per-address report that can resume an interrupted run.
+func ExampleClient_InviteMany() {
+	srv, stop := exampleServer()
+	defer stop()
+	ctx := context.Background()
+	srv.RegisterUser("grace@example.com")
+
+	items := []invitations.CreateParams{
+		{EmailAddress: "ada@example.com", PublicMetadata: map[string]any{"team": "core"}},
+		{EmailAddress: "ADA@example.com "}, // the same person
+		{EmailAddress: "grace@example.com"},
+		{EmailAddress: "linus@example.com"},
+		{EmailAddress: "not an address"},
+	}
+	for i := range items {
+		items[i].Notify = invitations.Ptr(false)
+	}
+	report, err := srv.Client.InviteMany(ctx, items, invitations.BulkOptions{})
+	if err != nil {
+		fmt.Println("error:", err)
+		return
+	}
+	for _, e := range report.Entries {
+		fmt.Println(e.EmailAddress, e.Result, e.Rows)
+	}
+	// Output:
+	// ada@example.com created [0 1]
+	// grace@example.com already_user [2]
+	// linus@example.com created [3]
+	// not an address invalid [4]
+}
