@@ -15,6 +15,61 @@ const MaxEmailLength = 254
 // Display names ("Ada <ada@example.com>"), surrounding spaces, addresses without a dot in the
 // domain and addresses longer than MaxLength are rejected.
 func CheckEmail(addr string) error {
+	if plainAddress(addr) {
+		return nil // the common case, without net/mail's allocations
+	}
+	return checkEmail(addr)
+}
+
+// plainAddress reports whether addr is an ASCII dot-atom, an '@' and a dotted domain of letters,
+// digits and hyphens: a subset of what checkEmail accepts (a fuzz test holds it to that).
+func plainAddress(addr string) bool {
+	if len(addr) > MaxEmailLength {
+		return false
+	}
+	at := strings.IndexByte(addr, '@')
+	if at <= 0 || at == len(addr)-1 {
+		return false
+	}
+	local, domain := addr[:at], addr[at+1:]
+	prev := byte('.')
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		switch {
+		case c == '.':
+			if prev == '.' {
+				return false // leading or doubled dot
+			}
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0:
+		default:
+			return false
+		}
+		prev = c
+	}
+	if prev == '.' {
+		return false
+	}
+	dots := 0
+	prev = '.'
+	for i := 0; i < len(domain); i++ {
+		c := domain[i]
+		switch {
+		case c == '.':
+			if prev == '.' {
+				return false
+			}
+			dots++
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-':
+		default:
+			return false
+		}
+		prev = c
+	}
+	return dots > 0 && prev != '.'
+}
+
+// checkEmail is the full check, through net/mail.
+func checkEmail(addr string) error {
 	switch {
 	case addr == "":
 		return errors.New("is empty")

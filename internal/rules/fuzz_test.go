@@ -99,3 +99,18 @@ func FuzzMetadataSizeAgrees(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainAddressIsASubset: the allocation-free fast path accepts nothing the full check
+// (net/mail) refuses.
+func FuzzPlainAddressIsASubset(f *testing.F) {
+	for _, s := range []string{"ada@example.com", "a.b+c@sub-1.example.org", ".a@x.y", "a.@x.y", "a..b@x.y", "a@x..y", "a@x.y.", "a@-x.y", "a@x", "a b@x.y", "{ok}@x.y"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if plainAddress(s) {
+			if err := checkEmail(s); err != nil {
+				t.Fatalf("the fast path accepts %q, the full check says %v", s, err)
+			}
+		}
+	})
+}
