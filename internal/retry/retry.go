@@ -1,9 +1,7 @@
-// Package retry sends a client's requests with retries, pacing and logging. Its Doer sits
-// underneath the generated client, in place of the http.Client it would call: every request of
-// a call goes through it, and it decides, attempt by attempt, whether to send again.
+// Package retry sends a client's requests with retries, pacing and logging: every request of a
+// call goes through a Doer, which decides, attempt by attempt, whether to send it again.
 //
-// Whether that is safe depends on the call, which the client describes in a Call carried by the
-// request's context. A read is retried after any transient failure. A write (create, bulk create,
+// Whether that is safe depends on the call, which the client describes in a Call. A read is retried after any transient failure. A write (create, bulk create,
 // revoke, delete) has no idempotency key: after a failure that leaves it unknown whether the
 // server acted — the request went out and no usable answer came back — it is sent again only
 // when the call says the server would refuse a repeat instead of acting twice (RetryAmbiguous),
@@ -11,7 +9,6 @@
 package retry
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,11 +17,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -47,17 +42,6 @@ type Call struct {
 	ReceivedAt   time.Time // the client's clock when that answer arrived
 }
 
-type callKey struct{}
-
-// With returns ctx carrying c.
-func With(ctx context.Context, c *Call) context.Context { return context.WithValue(ctx, callKey{}, c) }
-
-// From returns the Call in ctx, or nil.
-func From(ctx context.Context) *Call {
-	c, _ := ctx.Value(callKey{}).(*Call)
-	return c
-}
-
 // Policy bounds the retries of a call.
 type Policy struct {
 	MaxRetries int           // attempts after the first; 0 disables retries
@@ -72,9 +56,15 @@ type HTTPDoer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// Doer sends requests with retries. It returns a response only with its whole body read (at most
-// Policy.MaxBody bytes) and the original body closed, so connections are reused and nothing is
-// left for the caller to drain.
+// Answer is a response read whole: Doer closes every body it opens, so connections are reused
+// and nothing is left for the caller to drain.
+type Answer struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte // at most Policy.MaxBody bytes
+}
+
+// Doer sends requests with retries.
 type Doer struct {
 	Next   HTTPDoer
 	Policy Policy
@@ -111,53 +101,42 @@ func (e *BodyReadError) Error() string {
 
 func (e *BodyReadError) Unwrap() error { return e.Err }
 
-// Do sends req, again as the Call in its context and the Policy allow.
-func (d *Doer) Do(req *http.Request) (*http.Response, error) {
+// Send sends req for call, again as call and the Policy allow, and returns the last answer, or
+// the error that ended the call. A request with a body must be able to give it again (GetBody,
+// which http.NewRequest sets for in-memory bodies); req itself is sent first and never changed.
+func (d *Doer) Send(req *http.Request, call *Call) (Answer, error) {
 	ctx := req.Context()
-	call := From(ctx)
-	if call == nil {
-		call = &Call{Op: "request", Write: req.Method != http.MethodGet && req.Method != http.MethodHead}
-	}
-	var body []byte
-	if req.Body != nil && req.Body != http.NoBody {
-		var err error
-		body, err = io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
-			return nil, fmt.Errorf("reading the request body: %w", err)
-		}
-	}
 	for attempt := 1; ; attempt++ {
 		if d.Pacer != nil {
 			if err := d.Pacer.Wait(ctx, call.Op); err != nil {
-				return nil, err
+				return Answer{}, err
 			}
 		}
 		call.Attempts = attempt
 		began := d.now()
-		resp, sent, err := d.attempt(ctx, req, body)
+		ans, sent, err := d.attempt(req, attempt)
 		took := d.now().Sub(began)
 
 		var wait time.Duration
 		switch {
-		case err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300:
-			d.answered(call, resp)
-			d.log(ctx, slog.LevelDebug, call, resp, took, nil, 0)
-			return resp, nil
+		case err == nil && ans.StatusCode >= 200 && ans.StatusCode < 300:
+			d.answered(call, ans)
+			d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
+			return ans, nil
 
-		case err == nil && retryableStatus(resp.StatusCode):
-			d.answered(call, resp)
-			if resp.StatusCode != http.StatusTooManyRequests && call.Write {
+		case err == nil && retryableStatus(ans.StatusCode):
+			d.answered(call, ans)
+			if ans.StatusCode != http.StatusTooManyRequests && call.Write {
 				// A proxy's 502/503/504 may stand in front of a server that acted.
 				call.MaybeApplied = true
 				if !call.RetryAmbiguous {
-					d.log(ctx, slog.LevelDebug, call, resp, took, nil, 0)
-					return resp, nil
+					d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
+					return ans, nil
 				}
 			}
 			wait = d.backoff(attempt)
-			if resp.StatusCode == http.StatusTooManyRequests {
-				if ra := ParseRetryAfter(resp.Header.Get("Retry-After"), d.now()); ra > 0 {
+			if ans.StatusCode == http.StatusTooManyRequests {
+				if ra := ParseRetryAfter(ans.Header.Get("Retry-After"), d.now()); ra > 0 {
 					wait = ra
 					if d.Pacer != nil {
 						d.Pacer.Block(call.Op, d.now().Add(min(ra, maxBlock)))
@@ -165,15 +144,15 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 				}
 			}
 			if attempt > d.Policy.MaxRetries || wait > d.Policy.MaxWait {
-				d.log(ctx, slog.LevelDebug, call, resp, took, nil, 0)
-				return resp, nil
+				d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
+				return ans, nil
 			}
-			d.log(ctx, slog.LevelInfo, call, resp, took, nil, wait)
+			d.log(ctx, slog.LevelInfo, call, &ans, took, nil, wait)
 
 		case err == nil:
-			d.answered(call, resp)
-			d.log(ctx, slog.LevelDebug, call, resp, took, nil, 0)
-			return resp, nil
+			d.answered(call, ans)
+			d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
+			return ans, nil
 
 		default:
 			var tooLarge *BodyTooLargeError
@@ -181,71 +160,61 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 				// The server acted and answered; only the answer is unusable.
 				call.MaybeApplied = call.MaybeApplied || call.Write
 				d.log(ctx, slog.LevelWarn, call, nil, took, err, 0)
-				return nil, err
+				return Answer{}, err
 			}
 			if sent && call.Write {
 				call.MaybeApplied = true
 			}
 			if ctx.Err() != nil || sent && call.Write && !call.RetryAmbiguous || attempt > d.Policy.MaxRetries {
 				d.log(ctx, slog.LevelWarn, call, nil, took, err, 0)
-				return nil, err
+				return Answer{}, err
 			}
 			wait = d.backoff(attempt)
 			d.log(ctx, slog.LevelInfo, call, nil, took, err, wait)
 		}
 		if err := d.sleep(ctx, wait); err != nil {
-			return nil, err
+			return Answer{}, err
 		}
 	}
 }
 
-// attempt sends one copy of req and reads its answer. sent reports whether the request may have
+// attempt sends req once more and reads its answer. sent reports whether the request may have
 // reached the server when err is not nil.
-func (d *Doer) attempt(ctx context.Context, req *http.Request, body []byte) (resp *http.Response, sent bool, err error) {
-	r := req.Clone(ctx)
-	if body != nil {
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		r.ContentLength = int64(len(body))
-	}
-	var gotConn, wrote atomic.Bool
-	r = r.WithContext(httptrace.WithClientTrace(r.Context(), &httptrace.ClientTrace{
-		GotConn:      func(httptrace.GotConnInfo) { gotConn.Store(true) },
-		WroteHeaders: func() { wrote.Store(true) },
-	}))
-	resp, err = d.Next.Do(r)
-	if err != nil {
-		switch {
-		case wrote.Load():
-			sent = true
-		case gotConn.Load():
-			sent = false // connected, nothing written
-		default:
-			// No trace events: the connection failed, or a transport that reports none.
-			sent = !isDialError(err)
+func (d *Doer) attempt(req *http.Request, attempt int) (ans Answer, sent bool, err error) {
+	r := req
+	if attempt > 1 {
+		// A fresh request: the transport may still hold the last one.
+		r = req.WithContext(req.Context())
+		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+			if r.Body, err = req.GetBody(); err != nil {
+				return ans, false, fmt.Errorf("replaying the request body: %w", err)
+			}
 		}
-		return nil, sent, err
+	}
+	resp, err := d.Next.Do(r)
+	if err != nil {
+		// net/http sends a request again by itself when a reused connection fails before
+		// anything is written; what reaches here was sent, unless no connection was made.
+		return ans, !isDialError(err), err
 	}
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if ok && resp.ContentLength > d.Policy.MaxBody {
 		resp.Body.Close() // announced too large: not read at all
-		return nil, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
+		return ans, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
 	}
 	buf, readErr := readBody(resp.Body, resp.ContentLength, d.Policy.MaxBody)
 	resp.Body.Close()
 	switch {
 	case ok && int64(len(buf)) > d.Policy.MaxBody:
-		return nil, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
+		return ans, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
 	case readErr != nil:
 		// An answer cut short says too little to act on, even an error: a refusal's code (is it
 		// a duplicate?) is in the body.
-		return nil, true, &BodyReadError{StatusCode: resp.StatusCode, Err: readErr}
+		return ans, true, &BodyReadError{StatusCode: resp.StatusCode, Err: readErr}
 	case int64(len(buf)) > d.Policy.MaxBody:
 		buf = buf[:d.Policy.MaxBody] // an error answer keeps what fits
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(buf))
-	resp.ContentLength = int64(len(buf))
-	return resp, true, nil
+	return Answer{StatusCode: resp.StatusCode, Header: resp.Header, Body: buf}, true, nil
 }
 
 // readBody reads at most limit+1 bytes, so that a body over the limit can be told apart. A body
@@ -259,11 +228,13 @@ func readBody(body io.Reader, length, limit int64) ([]byte, error) {
 	return buf[:n], err
 }
 
-func (d *Doer) answered(call *Call, resp *http.Response) {
+func (d *Doer) answered(call *Call, ans Answer) {
 	call.ReceivedAt = d.now()
 	call.ServerDate = time.Time{}
-	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
-		call.ServerDate = t
+	if date := ans.Header.Get("Date"); date != "" {
+		if t, err := http.ParseTime(date); err == nil {
+			call.ServerDate = t
+		}
 	}
 }
 
@@ -313,7 +284,7 @@ func (d *Doer) sleep(ctx context.Context, wait time.Duration) error {
 }
 
 // log records one attempt: never a body, a query string (it can hold an address) or a header.
-func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *http.Response, took time.Duration, err error, retryIn time.Duration) {
+func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *Answer, took time.Duration, err error, retryIn time.Duration) {
 	if d.Logger == nil || !d.Logger.Enabled(ctx, level) {
 		return
 	}

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -33,11 +31,12 @@ const (
 // per-call state and is safe for concurrent use by multiple goroutines, which share its pacing
 // budgets (WithPacing).
 type Client struct {
-	api        *generated.Client
+	doer       *retry.Doer
+	base       url.URL // DefaultBaseURL or WithBaseURL's, parsed once
+	headers    requestHeaders
 	secretKey  string
 	baseURL    string
 	apiVersion string
-	userAgent  string
 
 	addressLocks keyLocks // EnsureInvited: one call per address at a time
 	pacer        *pacing.Limiter
@@ -62,7 +61,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	if u, _ := url.Parse(cfg.baseURL); u.Scheme == "http" && !isLoopback(u.Hostname()) && !cfg.insecureHTTP {
+	if u, err := url.Parse(cfg.baseURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) && !cfg.insecureHTTP {
 		return nil, fmt.Errorf("invitations: New: %q would send the secret key unencrypted; use https, or WithInsecureHTTP on a network you trust", cfg.baseURL)
 	}
 	ua := "clerk-invitations-go/" + Version
@@ -80,12 +79,12 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 			opBulk:   pacing.Budget(b.Bulk),
 		})
 	}
-	c := &Client{secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion, userAgent: ua, pacer: doer.Pacer}
-	api, err := generated.NewClient(cfg.baseURL, generated.WithHTTPClient(doer), generated.WithRequestEditorFn(c.setHeaders))
+	base, err := url.Parse(cfg.baseURL)
 	if err != nil {
 		return nil, fmt.Errorf("invitations: New: %w", err)
 	}
-	c.api = api
+	c := &Client{doer: doer, base: *base, headers: newRequestHeaders(secretKey, cfg.apiVersion, ua),
+		secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion, pacer: doer.Pacer}
 	return c, nil
 }
 
@@ -144,14 +143,6 @@ func maskKey(key string) string {
 	return "***"
 }
 
-func (c *Client) setHeaders(_ context.Context, req *http.Request) error {
-	req.Header.Set("Authorization", "Bearer "+c.secretKey)
-	req.Header.Set("Clerk-API-Version", c.apiVersion)
-	req.Header.Set("User-Agent", c.userAgent)
-	req.Header.Set("Accept", "application/json")
-	return nil
-}
-
 // The operations' names, in errors, logs and pacing.
 const (
 	opCreate = "create"
@@ -181,9 +172,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error
 	ignore := p.IgnoreExisting != nil && *p.IgnoreExisting
 	call := &retry.Call{Op: opCreate, Write: true, RetryAmbiguous: !ignore}
 	began := time.Now()
-	inv, err := c.one(ctx, call, func(ctx context.Context) (*http.Response, error) {
-		return c.api.CreateInvitation(ctx, p.toGenerated())
-	})
+	inv, err := c.one(ctx, call, http.MethodPost, "/invitations", "", p.toGenerated())
 	if err == nil || !call.MaybeApplied || !reconcilable(ctx, err) {
 		return inv, err
 	}
@@ -231,17 +220,14 @@ func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invita
 }
 
 func (c *Client) bulk(ctx context.Context, call *retry.Call, body generated.CreateBulkInvitationsJSONRequestBody, addrs []string) ([]Invitation, error) {
-	raw, err := c.do(ctx, call, func(ctx context.Context) (*http.Response, error) {
-		return c.api.CreateBulkInvitations(ctx, body)
-	})
+	raw, err := c.send(ctx, call, http.MethodPost, "/invitations/bulk", "", body)
 	if err != nil {
 		return nil, err
 	}
-	list, err := decode[[]generated.Invitation](call, raw)
+	out, err := decodeInvitations(raw)
 	if err != nil {
-		return nil, err
+		return nil, unusable(call, raw, "the body does not decode", err)
 	}
-	out := fromGeneratedList(list)
 	if len(out) != len(addrs) {
 		return nil, unusable(call, raw, fmt.Sprintf("%d invitations for %d items", len(out), len(addrs)), nil)
 	}
@@ -268,25 +254,16 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 }
 
 func (c *Client) list(ctx context.Context, call *retry.Call, p ListParams) (*Page, error) {
-	raw, err := c.do(ctx, call, func(ctx context.Context) (*http.Response, error) {
-		return c.api.ListInvitations(ctx, p.toGenerated())
-	})
+	raw, err := c.send(ctx, call, http.MethodGet, "/invitations", p.query(), nil)
 	if err != nil {
 		return nil, err
 	}
 	// The server answers {data,total_count} to paginated=true; a bare array is accepted too.
-	if trimmed := strings.TrimSpace(string(raw[:min(len(raw), 64)])); strings.HasPrefix(trimmed, "[") {
-		list, err := decode[generated.InvitationList](call, raw)
-		if err != nil {
-			return nil, err
-		}
-		return &Page{Invitations: fromGeneratedList(list), TotalCount: -1}, nil
-	}
-	page, err := decode[generated.InvitationPage](call, raw)
+	invs, total, err := decodeList(raw)
 	if err != nil {
-		return nil, err
+		return nil, unusable(call, raw, "the body does not decode", err)
 	}
-	return &Page{Invitations: fromGeneratedList(page.Data), TotalCount: int(page.TotalCount)}, nil
+	return &Page{Invitations: invs, TotalCount: total}, nil
 }
 
 // All returns an iterator over every invitation matching p, fetching pages of p.Limit from
@@ -349,9 +326,7 @@ func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
 		return nil, err
 	}
 	call := &retry.Call{Op: opRevoke, Write: true, RetryAmbiguous: true}
-	inv, err := c.one(ctx, call, func(ctx context.Context) (*http.Response, error) {
-		return c.api.RevokeInvitation(ctx, id)
-	})
+	inv, err := c.one(ctx, call, http.MethodPost, "/invitations/"+id+"/revoke", "", nil)
 	if err == nil || !call.MaybeApplied || !(reconcilable(ctx, err) || errors.Is(err, ErrAlreadyRevoked)) {
 		return inv, err
 	}
@@ -396,76 +371,22 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 }
 
 func (c *Client) delete(ctx context.Context, call *retry.Call, id string) error {
-	raw, err := c.do(ctx, call, func(ctx context.Context) (*http.Response, error) {
-		return c.api.DeleteInvitation(ctx, id)
-	})
+	raw, err := c.send(ctx, call, http.MethodDelete, "/invitations/"+id, "", nil)
 	if err != nil {
 		return err
 	}
-	out, err := decode[generated.DeletedObject](call, raw)
-	if err != nil {
-		return err
+	// generated.DeletedObject, without its pointers: an absent id reads as "".
+	var out struct {
+		ID      string `json:"id"`
+		Deleted bool   `json:"deleted"`
 	}
-	if !out.Deleted || out.ID != nil && *out.ID != id {
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return unusable(call, raw, "the body does not decode", err)
+	}
+	if !out.Deleted || out.ID != "" && out.ID != id {
 		return unusable(call, raw, fmt.Sprintf("the answer does not confirm that %s was deleted", id), nil)
 	}
 	return nil
-}
-
-// do sends one call and returns the body of its 2xx answer. Any other status becomes an
-// *APIError, no usable answer a *TransportError, a 2xx answer that is not JSON a *ResponseError.
-func (c *Client) do(ctx context.Context, call *retry.Call, send func(context.Context) (*http.Response, error)) ([]byte, error) {
-	if ctx == nil {
-		return nil, fmt.Errorf("invitations: %s: nil context", call.Op)
-	}
-	resp, err := send(retry.With(ctx, call))
-	if err != nil {
-		var tooLarge *retry.BodyTooLargeError
-		if errors.As(err, &tooLarge) {
-			return nil, &ResponseError{Operation: call.Op, StatusCode: tooLarge.StatusCode, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied,
-				Reason: fmt.Sprintf("response body exceeds %d bytes", tooLarge.Limit)}
-		}
-		return nil, &TransportError{Operation: call.Op, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied, Err: err}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body) // already in memory: the retry layer read it
-	if err != nil {
-		return nil, &TransportError{Operation: call.Op, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied, Err: err}
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := newAPIError(call.Op, resp, body, c.secretKey)
-		e.Attempts, e.MaybeApplied = call.Attempts, call.MaybeApplied
-		return nil, e
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "" {
-		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
-			return nil, unusable(call, body, fmt.Sprintf("content type %q is not JSON", ct), nil)
-		}
-	}
-	return body, nil
-}
-
-// one sends a call whose success answer is one invitation.
-func (c *Client) one(ctx context.Context, call *retry.Call, send func(context.Context) (*http.Response, error)) (*Invitation, error) {
-	body, err := c.do(ctx, call, send)
-	if err != nil {
-		return nil, err
-	}
-	out, err := decode[generated.Invitation](call, body)
-	if err != nil {
-		return nil, err
-	}
-	inv := fromGenerated(out)
-	return &inv, nil
-}
-
-// decode unmarshals a 2xx body into the generated type T.
-func decode[T any](call *retry.Call, body []byte) (T, error) {
-	var out T
-	if err := json.Unmarshal(body, &out); err != nil {
-		return out, unusable(call, body, "the body does not decode", err)
-	}
-	return out, nil
 }
 
 // unusable is the *ResponseError for a 2xx answer; a write's answer says it acted.

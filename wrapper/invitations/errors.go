@@ -191,13 +191,13 @@ func (e *APIError) Is(target error) bool {
 // newAPIError builds the error for a non-2xx response. secret is removed from every field, the
 // raw body and every string in meta included, so that a server or proxy echoing the
 // Authorization header cannot leak it into logs or a printed value.
-func newAPIError(op string, resp *http.Response, body []byte, secret string) *APIError {
+func newAPIError(op string, status int, header http.Header, body []byte, secret string) *APIError {
 	e := &APIError{
 		Operation:  op,
-		StatusCode: resp.StatusCode,
+		StatusCode: status,
 		Body:       redactBytes(body, secret),
-		TraceID:    resp.Header.Get("Clerk-Trace-Id"),
-		RetryAfter: retry.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()),
+		TraceID:    header.Get("Clerk-Trace-Id"),
+		RetryAfter: retry.ParseRetryAfter(header.Get("Retry-After"), time.Now()),
 	}
 	// Decoded loosely rather than into generated.ClerkErrors: an entry whose meta holds an
 	// unexpected type must not cost the caller every other entry.

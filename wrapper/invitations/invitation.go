@@ -1,10 +1,6 @@
 package invitations
 
-import (
-	"time"
-
-	"github.com/clerk-invitations/clerk-invitations-go/generated"
-)
+import "time"
 
 // Status is where an invitation is in its life. It is an open set: a status Clerk adds later
 // decodes as its own value rather than failing, so compare with the constants and keep a default.
@@ -49,41 +45,4 @@ type Page struct {
 	// TotalCount is how many invitations match the filters across all pages. It is -1 when the
 	// server answered without a count (a bare array).
 	TotalCount int
-}
-
-// fromMillis converts Clerk's Unix-millisecond timestamps; 0 stays the zero time.
-func fromMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms).UTC()
-}
-
-func fromGenerated(g generated.Invitation) Invitation {
-	inv := Invitation{
-		ID:             g.ID,
-		EmailAddress:   g.EmailAddress,
-		Status:         Status(g.Status),
-		PublicMetadata: g.PublicMetadata,
-		CreatedAt:      fromMillis(g.CreatedAt),
-		UpdatedAt:      fromMillis(g.UpdatedAt),
-	}
-	if g.Revoked != nil {
-		inv.Revoked = *g.Revoked
-	}
-	if g.URL != nil {
-		inv.URL = *g.URL
-	}
-	if g.ExpiresAt != nil {
-		inv.ExpiresAt = fromMillis(*g.ExpiresAt)
-	}
-	return inv
-}
-
-func fromGeneratedList(list []generated.Invitation) []Invitation {
-	out := make([]Invitation, len(list))
-	for i, g := range list {
-		out[i] = fromGenerated(g)
-	}
-	return out
 }

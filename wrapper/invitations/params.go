@@ -2,6 +2,8 @@ package invitations
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
@@ -132,25 +134,35 @@ func (p ListParams) validate() error {
 	return nil
 }
 
-func (p ListParams) toGenerated() *generated.ListInvitationsParams {
-	paginated := true
-	g := &generated.ListInvitationsParams{Paginated: &paginated}
+// query encodes p as ListInvitations' query string, always asking for the paginated shape.
+func (p ListParams) query() string {
+	var b strings.Builder
+	b.Grow(64 + len(p.Query))
 	for _, s := range p.Statuses {
-		g.Status = append(g.Status, generated.InvitationStatus(s))
+		b.WriteString("status=")
+		b.WriteString(url.QueryEscape(string(s)))
+		b.WriteByte('&')
 	}
 	if p.Query != "" {
-		g.Query = &p.Query
+		b.WriteString("query=")
+		b.WriteString(url.QueryEscape(p.Query))
+		b.WriteByte('&')
 	}
 	if p.OrderBy != "" {
-		g.OrderBy = &p.OrderBy
+		b.WriteString("order_by=")
+		b.WriteString(url.QueryEscape(p.OrderBy)) // "+" becomes %2B
+		b.WriteByte('&')
 	}
+	b.WriteString("paginated=true")
 	if p.Limit != 0 {
-		g.Limit = &p.Limit
+		b.WriteString("&limit=")
+		b.WriteString(strconv.Itoa(p.Limit))
 	}
 	if p.Offset != 0 {
-		g.Offset = &p.Offset
+		b.WriteString("&offset=")
+		b.WriteString(strconv.Itoa(p.Offset))
 	}
-	return g
+	return b.String()
 }
 
 // checkID rejects an invitation id that is empty or could change which endpoint a request hits:
