@@ -461,6 +461,25 @@ func TestRateLimits(t *testing.T) {
 	e.create("c@example.com")
 }
 
+func TestRateLimitWindowsScale(t *testing.T) {
+	t.Parallel()
+	limits := fakeclerk.RateLimits{CreatePerHour: 1, CreateWindow: 2 * time.Second, BulkPerHour: 1, BulkWindow: 5 * time.Second}
+	e := newEnv(t, func(o *fakeclerk.Options) { o.RateLimits = &limits })
+	e.create("a@example.com")
+	r := e.call("POST", "/v1/invitations", `{"email_address":"b@example.com"}`)
+	require.Equal(t, 429, r.status)
+	assert.Equal(t, "2", r.header.Get("Retry-After"))
+	require.Equal(t, 200, e.call("POST", "/v1/invitations/bulk", `[{"email_address":"c@example.com"}]`).status)
+	r = e.call("POST", "/v1/invitations/bulk", `[{"email_address":"d@example.com"}]`)
+	require.Equal(t, 429, r.status)
+	assert.Equal(t, "5", r.header.Get("Retry-After"))
+	e.fake.Advance(2 * time.Second)
+	e.create("b@example.com")
+	assert.Equal(t, 429, e.call("POST", "/v1/invitations/bulk", `[{"email_address":"d@example.com"}]`).status, "the bulk window is longer")
+	e.fake.Advance(3 * time.Second)
+	assert.Equal(t, 200, e.call("POST", "/v1/invitations/bulk", `[{"email_address":"d@example.com"}]`).status)
+}
+
 func TestClerkRateLimitsPreset(t *testing.T) {
 	t.Parallel()
 	l := fakeclerk.ClerkRateLimits(100)

@@ -66,10 +66,15 @@ type Fault struct {
 // disables that budget. Once a budget is spent the server answers 429 too_many_requests with
 // Retry-After set to the seconds left in the window.
 type RateLimits struct {
-	CreatePerHour int           // POST /invitations
-	BulkPerHour   int           // POST /invitations/bulk
+	CreatePerHour int           // POST /invitations, per CreateWindow
+	BulkPerHour   int           // POST /invitations/bulk, per BulkWindow
 	Overall       int           // every call, per OverallWindow
 	OverallWindow time.Duration // 0: 10 seconds
+	// CreateWindow and BulkWindow are the windows of the create and bulk budgets. 0: an hour,
+	// as Clerk counts them. A test of pacing can scale them down to seconds; the field names
+	// keep Clerk's hourly reading.
+	CreateWindow time.Duration
+	BulkWindow   time.Duration
 }
 
 // ClerkRateLimits returns Clerk's documented budgets: 100 creates and 25 bulk creates an hour,
