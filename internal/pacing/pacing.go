@@ -6,6 +6,12 @@
 // oldest of them is D old. Unlike a token bucket (golang.org/x/time/rate), which lets up to 2N
 // calls through in one window after an idle spell, this never exceeds a budget in any window,
 // so it also keeps within a server that counts in fixed windows, as Clerk's do.
+//
+// The server counts a call when it arrives, which is some time after the client sent it; a
+// call counted from its sending could, when the next one travels faster, fall in the same
+// server window as a call D later. So a call taken with Take is counted from its sending until
+// its Ticket is done, and from then on from that later moment, by which the server certainly
+// had it: calls made one after another then never exceed a budget as the server counts it.
 package pacing
 
 import (
@@ -26,6 +32,7 @@ type Limiter struct {
 	overall *window
 	perOp   map[string]*window
 	blocked map[string]time.Time // operation -> no call before this time (after a 429)
+	seq     uint64               // the last call's id
 
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
@@ -47,18 +54,54 @@ func (l *Limiter) WithClock(now func() time.Time, sleep func(context.Context, ti
 	return l
 }
 
-// Wait blocks until a call of op fits every budget and no block, then counts it. It returns
-// ctx's error, without counting the call, when ctx ends first.
-func (l *Limiter) Wait(ctx context.Context, op string) error { return l.wait(ctx, op, true) }
+// Wait blocks until a call of op fits every budget and no block, then counts it from now. It
+// returns ctx's error, without counting the call, when ctx ends first.
+func (l *Limiter) Wait(ctx context.Context, op string) error {
+	_, err := l.Take(ctx, op)
+	return err
+}
+
+// Take is Wait for a call whose end the caller reports: Done on the Ticket, once the answer
+// has come or the attempt has failed, moves the call's time in every budget to that moment.
+func (l *Limiter) Take(ctx context.Context, op string) (Ticket, error) {
+	id, err := l.wait(ctx, op, true)
+	return Ticket{l: l, op: op, id: id}, err
+}
 
 // Ready blocks until a call of op would fit, like Wait, but does not count one: for a caller
 // that must wait where it can still be interrupted, and then make the call through Wait.
-func (l *Limiter) Ready(ctx context.Context, op string) error { return l.wait(ctx, op, false) }
+func (l *Limiter) Ready(ctx context.Context, op string) error {
+	_, err := l.wait(ctx, op, false)
+	return err
+}
 
-func (l *Limiter) wait(ctx context.Context, op string, count bool) error {
+// Ticket is a call counted by Take.
+type Ticket struct {
+	l  *Limiter
+	op string
+	id uint64
+}
+
+// Done records that the call has ended now. It does nothing for the zero Ticket, and for a
+// call that has already left every budget's log.
+func (t Ticket) Done() {
+	if t.l == nil {
+		return
+	}
+	l := t.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	l.overall.settle(t.id, now)
+	if w := l.perOp[t.op]; w != nil {
+		w.settle(t.id, now)
+	}
+}
+
+func (l *Limiter) wait(ctx context.Context, op string, count bool) (uint64, error) {
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return 0, err
 		}
 		l.mu.Lock()
 		now := l.now()
@@ -68,18 +111,21 @@ func (l *Limiter) wait(ctx context.Context, op string, count bool) error {
 			wait = max(wait, w.wait(now))
 		}
 		if wait <= 0 {
+			var id uint64
 			if count {
-				l.overall.add(now)
+				l.seq++
+				id = l.seq
+				l.overall.add(now, id)
 				if w := l.perOp[op]; w != nil {
-					w.add(now)
+					w.add(now, id)
 				}
 			}
 			l.mu.Unlock()
-			return nil
+			return id, nil
 		}
 		l.mu.Unlock()
 		if err := l.sleep(ctx, wait); err != nil {
-			return err
+			return 0, err
 		}
 	}
 }
@@ -108,36 +154,65 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// window is the log of a budget's last calls, in a ring.
+// window is the log of a budget's last calls: at most budget.Calls entries, each the time the
+// call counts from. An entry's time only moves later (settle), so the log is kept unordered and
+// the earliest entry found by a scan; budgets are small (Clerk's largest is 1,000 calls).
 type window struct {
-	budget Budget
-	times  []time.Time
-	next   int // index of the oldest entry once the ring is full
+	budget  Budget
+	entries []entry
+}
+
+type entry struct {
+	at time.Time
+	id uint64
 }
 
 func newWindow(b Budget) *window {
 	if b.Calls <= 0 || b.Per <= 0 {
 		return &window{}
 	}
-	return &window{budget: b, times: make([]time.Time, 0, b.Calls)}
+	return &window{budget: b, entries: make([]entry, 0, b.Calls)}
+}
+
+// earliest returns the index of the entry that leaves the window first.
+func (w *window) earliest() int {
+	k := 0
+	for i := 1; i < len(w.entries); i++ {
+		if w.entries[i].at.Before(w.entries[k].at) {
+			k = i
+		}
+	}
+	return k
 }
 
 // wait returns how long until one more call fits.
 func (w *window) wait(now time.Time) time.Duration {
-	if w.budget.Calls <= 0 || len(w.times) < w.budget.Calls {
+	if w.budget.Calls <= 0 || len(w.entries) < w.budget.Calls {
 		return 0
 	}
-	return w.times[w.next].Add(w.budget.Per).Sub(now)
+	return w.entries[w.earliest()].at.Add(w.budget.Per).Sub(now)
 }
 
-func (w *window) add(now time.Time) {
+// add counts call id at now, in place of the entry that has left the window.
+func (w *window) add(now time.Time, id uint64) {
 	if w.budget.Calls <= 0 {
 		return
 	}
-	if len(w.times) < w.budget.Calls {
-		w.times = append(w.times, now)
+	if len(w.entries) < w.budget.Calls {
+		w.entries = append(w.entries, entry{now, id})
 		return
 	}
-	w.times[w.next] = now
-	w.next = (w.next + 1) % len(w.times)
+	w.entries[w.earliest()] = entry{now, id}
+}
+
+// settle moves call id's time to now, if the call is still in the log.
+func (w *window) settle(id uint64, now time.Time) {
+	for i := range w.entries {
+		if w.entries[i].id == id {
+			if now.After(w.entries[i].at) {
+				w.entries[i].at = now
+			}
+			return
+		}
+	}
 }

@@ -141,3 +141,41 @@ func TestReadyWaitsWithoutCounting(t *testing.T) {
 	require.NoError(t, l.Ready(context.Background(), "bulk"))
 	assert.Equal(t, t0.Add(time.Minute), c.Now(), "Ready waits for the budget like Wait")
 }
+
+// A call counts from when its answer came once its ticket is done: the server may have had it
+// that late, and a later call that travels faster must not share its window.
+func TestDoneCountsTheCallFromItsEnd(t *testing.T) {
+	t.Parallel()
+	c := &fakeClock{now: t0}
+	l := New(Budget{Calls: 2, Per: 10 * time.Second}, map[string]Budget{"bulk": {Calls: 2, Per: 10 * time.Second}}).WithClock(c.Now, c.Sleep)
+	ctx := context.Background()
+	slow, err := l.Take(ctx, "bulk")
+	require.NoError(t, err)
+	fast, err := l.Take(ctx, "bulk")
+	require.NoError(t, err)
+	fast.Done() // answered at once
+	require.NoError(t, c.Sleep(ctx, 3*time.Second))
+	slow.Done() // answered 3 s after it was sent
+
+	// The third call replaces the fast one (counted from 0 s); the fourth waits for the slow
+	// one, counted from 3 s, in both the per-operation and the overall budget.
+	assert.Equal(t, []time.Duration{10 * time.Second, 13 * time.Second}, callTimes(t, l, c, "bulk", 2))
+
+	// A ticket whose call has left the logs, and the zero ticket, change nothing.
+	slow.Done()
+	Ticket{}.Done()
+	assert.Equal(t, []time.Duration{20 * time.Second}, callTimes(t, l, c, "bulk", 1))
+}
+
+func TestDoneNeverMovesACallEarlier(t *testing.T) {
+	t.Parallel()
+	c := &fakeClock{now: t0.Add(time.Hour)}
+	l := New(Budget{}, map[string]Budget{"create": {Calls: 1, Per: time.Minute}}).WithClock(c.Now, c.Sleep)
+	tk, err := l.Take(context.Background(), "create")
+	require.NoError(t, err)
+	c.mu.Lock()
+	c.now = t0 // the wall clock stepped back
+	c.mu.Unlock()
+	tk.Done()
+	assert.Equal(t, []time.Duration{time.Hour + time.Minute}, callTimes(t, l, c, "create", 1))
+}

@@ -107,8 +107,10 @@ func (e *BodyReadError) Unwrap() error { return e.Err }
 func (d *Doer) Send(req *http.Request, call *Call) (Answer, error) {
 	ctx := req.Context()
 	for attempt := 1; ; attempt++ {
+		var ticket pacing.Ticket
 		if d.Pacer != nil {
-			if err := d.Pacer.Wait(ctx, call.Op); err != nil {
+			var err error
+			if ticket, err = d.Pacer.Take(ctx, call.Op); err != nil {
 				return Answer{}, err
 			}
 		}
@@ -116,6 +118,7 @@ func (d *Doer) Send(req *http.Request, call *Call) (Answer, error) {
 		began := d.now()
 		ans, sent, err := d.attempt(req, attempt)
 		took := d.now().Sub(began)
+		ticket.Done() // the server had the request by now, if it ever will
 
 		var wait time.Duration
 		switch {

@@ -2,6 +2,7 @@ package invitations_test
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -145,6 +146,23 @@ func TestPacingKeepsWithinTheServersBudget(t *testing.T) {
 		}
 	}
 	assert.True(t, limited)
+}
+
+// TestPacingCountsACallFromItsAnswer: a request that reaches the server late is counted there
+// late; the client's budget, exactly the server's, must count it from its answer, or the next
+// call lands in the same server window and meets a 429.
+func TestPacingCountsACallFromItsAnswer(t *testing.T) {
+	t.Parallel()
+	const window = 300 * time.Millisecond
+	srv := invitationstest.NewServer(t, invitationstest.WithRateLimits(invitationstest.RateLimits{BulkPerHour: 1, BulkWindow: window}))
+	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0),
+		invitations.WithPacing(invitations.Budgets{Bulk: invitations.Budget{Calls: 1, Per: window}}))
+	require.NoError(t, err)
+	srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 150 * time.Millisecond}) // reaches the server 150 ms late
+	for i := range 2 {
+		_, err := client.BulkCreate(t.Context(), []invitations.CreateParams{{EmailAddress: fmt.Sprintf("late%d@example.com", i)}})
+		require.NoError(t, err, "call %d", i)
+	}
 }
 
 func TestPresetBudgetsAreClerks(t *testing.T) {
