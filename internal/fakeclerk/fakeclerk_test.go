@@ -665,3 +665,59 @@ func TestIdentifierErrorDoesNotEchoTheAddress(t *testing.T) {
 	assert.Equal(t, 422, r.status)
 	assert.NotContains(t, r.raw, "someone.registered")
 }
+
+// Lists sorted by email or expiry come from a cached view; every write that changes the set
+// of records or an expiry must show in the next list.
+func TestListViewsFollowWrites(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	mid := e.create("m@example.com", `,"expires_in_days":5`)["id"].(string)
+	e.create("x@example.com", `,"expires_in_days":9`)
+	byEmail := func() []string { return listIDs(e.call("GET", "/v1/invitations?order_by=email_address", "")) }
+	byExpiry := func() []string {
+		return listIDs(e.call("GET", "/v1/invitations?order_by=expires_at&status=pending&status=expired", ""))
+	}
+	require.Equal(t, []string{"m@example.com", "x@example.com"}, byEmail())
+	require.Equal(t, []string{"m@example.com", "x@example.com"}, byExpiry())
+
+	first := e.create("a@example.com", `,"expires_in_days":7`)["id"].(string)
+	assert.Equal(t, []string{"a@example.com", "m@example.com", "x@example.com"}, byEmail(), "after a create")
+	assert.Equal(t, []string{"m@example.com", "a@example.com", "x@example.com"}, byExpiry(), "after a create")
+
+	r := e.call("DELETE", "/v1/invitations/"+first, "")
+	require.Equal(t, 200, r.status, r.raw)
+	assert.Equal(t, []string{"m@example.com", "x@example.com"}, byEmail(), "after a delete")
+
+	e.create("b@example.com", `,"expires_in_days":3`)
+	assert.Equal(t, []string{"b@example.com", "m@example.com", "x@example.com"}, byExpiry())
+	e.fake.Advance(time.Hour)
+	require.NoError(t, e.fake.Expire(mid))
+	assert.Equal(t, []string{"m@example.com", "b@example.com", "x@example.com"}, byExpiry(), "Expire moves the expiry to now")
+}
+
+// A test may move the clock back; lists by created_at must still sort by it.
+func TestListSortsWhenTheClockWentBack(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.create("first@example.com")
+	e.fake.Advance(-time.Hour)
+	e.create("earlier@example.com")
+	e.fake.Advance(2 * time.Hour)
+	e.create("last@example.com")
+	assert.Equal(t, []string{"last@example.com", "first@example.com", "earlier@example.com"}, listIDs(e.call("GET", "/v1/invitations", "")))
+	assert.Equal(t, []string{"earlier@example.com", "first@example.com", "last@example.com"}, listIDs(e.call("GET", "/v1/invitations?order_by=created_at", "")))
+}
+
+// An invitation past its expiry lists as expired even when nothing has written it since.
+func TestListShowsExpiryBeforeAnyWrite(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.create("soon@example.com", `,"expires_in_days":1`)
+	e.create("later@example.com", `,"expires_in_days":2`)
+	e.fake.Advance(25 * time.Hour)
+	r := e.call("GET", "/v1/invitations?paginated=true&status=expired", "")
+	require.Equal(t, 200, r.status, r.raw)
+	assert.Equal(t, []string{"soon@example.com"}, listIDs(r))
+	assert.Equal(t, "expired", r.object()["data"].([]any)[0].(map[string]any)["status"])
+	assert.Equal(t, []string{"later@example.com"}, listIDs(e.call("GET", "/v1/invitations?status=pending", "")))
+}

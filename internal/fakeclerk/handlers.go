@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -201,7 +202,7 @@ func (s *Server) hasPendingLocked(addr string) bool {
 	return false
 }
 
-func (s *Server) createLocked(p generated.CreateInvitationParams) generated.Invitation {
+func (s *Server) createLocked(p generated.CreateInvitationParams) *record {
 	now := s.nowLocked()
 	days := rules.DefaultExpiresInDays
 	if p.ExpiresInDays != nil {
@@ -240,10 +241,16 @@ func (s *Server) createLocked(p generated.CreateInvitationParams) generated.Invi
 	if p.RedirectURL != nil {
 		r.redirectURL = *p.RedirectURL
 	}
+	r.lower, r.lowerID = strings.ToLower(p.EmailAddress), strings.ToLower(id)
+	r.render()
 	s.records[id] = r
-	addr := strings.ToLower(p.EmailAddress)
-	s.byAddr[addr] = append(s.byAddr[addr], r)
-	return r.inv
+	s.byAddr[r.lower] = append(s.byAddr[r.lower], r)
+	if n := len(s.order); n > 0 && s.order[n-1].inv.CreatedAt > r.inv.CreatedAt {
+		s.createdInOrder = false
+	}
+	s.order = append(s.order, r)
+	s.gen++
+	return r
 }
 
 func (a api) CreateInvitation(_ context.Context, req generated.CreateInvitationRequestObject) (generated.CreateInvitationResponseObject, error) {
@@ -259,7 +266,7 @@ func (a api) CreateInvitation(_ context.Context, req generated.CreateInvitationR
 	case http.StatusUnprocessableEntity:
 		return generated.CreateInvitation422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(*entry)}, nil
 	}
-	return generated.CreateInvitation200JSONResponse(s.createLocked(*req.Body)), nil
+	return okJSON(s.createLocked(*req.Body).json), nil
 }
 
 func (a api) CreateBulkInvitations(_ context.Context, req generated.CreateBulkInvitationsRequestObject) (generated.CreateBulkInvitationsResponseObject, error) {
@@ -280,11 +287,11 @@ func (a api) CreateBulkInvitations(_ context.Context, req generated.CreateBulkIn
 	case http.StatusUnprocessableEntity:
 		return generated.CreateBulkInvitations422JSONResponse{UnprocessableEntityJSONResponse: unprocessable(*entry)}, nil
 	}
-	out := make(generated.CreateBulkInvitations200JSONResponse, len(items))
+	parts := make([][]byte, len(items))
 	for i, it := range items {
-		out[i] = s.createLocked(it)
+		parts[i] = s.createLocked(it).json
 	}
-	return out, nil
+	return okJSON(joinJSON("[", parts, "]")), nil
 }
 
 func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationRequestObject) (generated.RevokeInvitationResponseObject, error) {
@@ -313,6 +320,7 @@ func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationR
 	r.inv.Revoked = &revoked
 	r.inv.Status = generated.InvitationStatusRevoked
 	r.inv.UpdatedAt = s.nowLocked().UnixMilli()
+	r.render()
 	return generated.RevokeInvitation200JSONResponse(revokedInvitation(r.inv)), nil
 }
 
@@ -343,11 +351,14 @@ func (a api) DeleteInvitation(_ context.Context, req generated.DeleteInvitationR
 		return generated.DeleteInvitation404JSONResponse{NotFoundJSONResponse: notFound(req.InvitationID)}, nil
 	}
 	delete(s.records, r.inv.ID)
-	addr := strings.ToLower(r.inv.EmailAddress)
-	s.byAddr[addr] = slices.DeleteFunc(s.byAddr[addr], func(x *record) bool { return x == r })
-	if len(s.byAddr[addr]) == 0 {
-		delete(s.byAddr, addr)
+	s.byAddr[r.lower] = slices.DeleteFunc(s.byAddr[r.lower], func(x *record) bool { return x == r })
+	if len(s.byAddr[r.lower]) == 0 {
+		delete(s.byAddr, r.lower)
 	}
+	if i, found := slices.BinarySearchFunc(s.order, r.seq, func(x *record, seq int64) int { return cmp.Compare(x.seq, seq) }); found {
+		s.order = slices.Delete(s.order, i, i+1)
+	}
+	s.gen++
 	id := r.inv.ID
 	return generated.DeleteInvitation200JSONResponse{Object: string(generated.InvitationObjectInvitation), ID: &id, Deleted: true}, nil
 }
@@ -384,60 +395,114 @@ func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsReq
 		return invalid("offset", "offset must be 0 or greater.")
 	}
 
-	s := a.s
-	s.mu.Lock()
-	matched := make([]*record, 0, len(s.records))
 	query := ""
 	if p.Query != nil {
 		query = strings.ToLower(*p.Query)
 	}
-	for _, r := range s.records {
-		s.refreshLocked(r)
+	all := len(p.Status) == 0
+
+	s := a.s
+	s.mu.RLock()
+	recs := s.sortedLocked(field)
+	now := s.nowLocked().UnixMilli()
+	var page [][]byte
+	total := 0
+	for k := range recs {
+		r := recs[k]
+		if desc {
+			r = recs[len(recs)-1-k]
+		}
+		st := r.statusAt(now)
 		switch {
-		case len(p.Status) > 0 && !slices.Contains(p.Status, r.inv.Status):
-			continue
-		case len(p.Status) == 0 && r.inv.Status == generated.InvitationStatusRevoked:
+		case all && st == generated.InvitationStatusRevoked:
 			// Without a status filter Clerk lists every invitation except revoked ones.
 			continue
-		}
-		if query != "" && !strings.Contains(strings.ToLower(r.inv.EmailAddress), query) && !strings.Contains(strings.ToLower(r.inv.ID), query) {
+		case !all && !slices.Contains(p.Status, st):
 			continue
 		}
-		matched = append(matched, r)
+		if query != "" && !strings.Contains(r.lower, query) && !strings.Contains(r.lowerID, query) {
+			continue
+		}
+		if total >= offset && len(page) < limit {
+			if page == nil {
+				page = make([][]byte, 0, min(limit, len(recs)))
+			}
+			body := r.json
+			if st != r.inv.Status { // expired since the record was last written
+				inv := r.inv
+				inv.Status = st
+				body = encodeInvitation(inv)
+			}
+			page = append(page, body)
+		}
+		total++
 	}
-	slices.SortFunc(matched, func(x, y *record) int {
-		var c int
+	s.mu.RUnlock()
+
+	if p.Paginated != nil && *p.Paginated {
+		return okJSON(joinJSON(`{"data":[`, page, `],"total_count":`+strconv.Itoa(total)+"}")), nil
+	}
+	return okJSON(joinJSON("[", page, "]")), nil
+}
+
+// sortedLocked returns every record in ascending order of field, ties in creation order.
+// Lists by created_at use the creation order itself; other orders are sorted once and kept
+// until the records change. mu must be held, for reading at least; the result must not be
+// modified.
+func (s *Server) sortedLocked(field string) []*record {
+	if field == "created_at" && s.createdInOrder {
+		return s.order
+	}
+	s.viewMu.Lock()
+	defer s.viewMu.Unlock()
+	if v, ok := s.views[field]; ok && v.gen == s.gen {
+		return v.recs
+	}
+	recs := slices.Clone(s.order)
+	slices.SortStableFunc(recs, func(x, y *record) int {
 		switch field {
 		case "created_at":
-			c = cmp.Compare(x.inv.CreatedAt, y.inv.CreatedAt)
+			return cmp.Compare(x.inv.CreatedAt, y.inv.CreatedAt)
 		case "email_address":
-			c = cmp.Compare(strings.ToLower(x.inv.EmailAddress), strings.ToLower(y.inv.EmailAddress))
-		case "expires_at":
-			c = cmp.Compare(expiry(x), expiry(y))
+			return strings.Compare(x.lower, y.lower)
+		default: // expires_at
+			return cmp.Compare(expiry(x), expiry(y))
 		}
-		if c == 0 {
-			c = cmp.Compare(x.seq, y.seq)
-		}
-		if desc {
-			return -c
-		}
-		return c
 	})
-	total := len(matched)
-	page := make([]generated.Invitation, 0, limit)
-	for i := offset; i < total && len(page) < limit; i++ {
-		page = append(page, matched[i].inv)
-	}
-	s.mu.Unlock()
+	s.views[field] = view{gen: s.gen, recs: recs}
+	return recs
+}
 
-	var out generated.ListInvitations200JSONResponse
-	var err error
-	if p.Paginated != nil && *p.Paginated {
-		err = (*generated.InvitationListResponse)(&out).FromInvitationPage(generated.InvitationPage{Data: page, TotalCount: int64(total)})
-	} else {
-		err = (*generated.InvitationListResponse)(&out).FromInvitationList(page)
+// okJSON is a 200 answer whose body is already encoded. It implements the generated response
+// interfaces of create, bulk create and list, whose own types would encode the records again.
+type okJSON []byte
+
+func (b okJSON) write(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(b)
+	return err
+}
+
+func (b okJSON) VisitCreateInvitationResponse(w http.ResponseWriter) error      { return b.write(w) }
+func (b okJSON) VisitCreateBulkInvitationsResponse(w http.ResponseWriter) error { return b.write(w) }
+func (b okJSON) VisitListInvitationsResponse(w http.ResponseWriter) error       { return b.write(w) }
+
+// joinJSON is open, then parts separated by commas, then closing, in one allocation.
+func joinJSON(open string, parts [][]byte, closing string) []byte {
+	n := len(open) + len(parts) + len(closing)
+	for _, p := range parts {
+		n += len(p)
 	}
-	return out, err
+	out := make([]byte, 0, n)
+	out = append(out, open...)
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, p...)
+	}
+	return append(out, closing...)
 }
 
 // expiry sorts invitations without an expiry after all others.

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -69,21 +70,42 @@ type Server struct {
 	maxStored int
 	handler   http.Handler
 
-	mu      sync.Mutex
+	// mu guards everything below. Lists and Now take it for reading, so that lists, the
+	// common load of a test suite, run side by side; anything that changes a record takes it
+	// for writing.
+	mu      sync.RWMutex
 	frozen  bool
 	base    time.Time     // frozen clock's time
 	offset  time.Duration // added to the real clock when not frozen
 	records map[string]*record
 	byAddr  map[string][]*record // by lower-cased email address, for duplicate checks
-	seq     int64
-	users   map[string]bool // lower-cased addresses of registered users
-	faults  map[Operation][]Fault
-	limits  *limiter
+	order   []*record            // every record, by seq: creation order
+	// createdInOrder holds while created_at never decreases along order (it can only fail
+	// to when a test moves the clock back), so that lists by created_at need no sort.
+	createdInOrder bool
+	gen            uint64 // changes whenever a record is added or removed or its expiry changes
+	seq            int64
+	users          map[string]bool // lower-cased addresses of registered users
+	faults         map[Operation][]Fault
+	limits         *limiter
+
+	// views caches order sorted by another field, for lists; a view is valid while its gen
+	// is the server's. viewMu lets readers holding mu for reading fill the cache.
+	viewMu sync.Mutex
+	views  map[string]view
+}
+
+type view struct {
+	gen  uint64
+	recs []*record
 }
 
 // record is one invitation plus what only the server knows.
 type record struct {
 	inv            generated.Invitation
+	json           []byte // inv encoded; replaced, never modified, whenever inv changes
+	lower          string // inv.EmailAddress lower-cased
+	lowerID        string // inv.ID lower-cased
 	seq            int64
 	notify         bool
 	templateSlug   string
@@ -95,14 +117,16 @@ type record struct {
 // New returns a Server. Mount its Handler under any prefix; paths are matched below "/v1".
 func New(opts Options) *Server {
 	s := &Server{
-		secretKey: opts.SecretKey,
-		acceptURL: opts.AcceptURL,
-		maxBody:   opts.MaxBodyBytes,
-		maxStored: opts.MaxInvitations,
-		records:   map[string]*record{},
-		byAddr:    map[string][]*record{},
-		users:     map[string]bool{},
-		faults:    map[Operation][]Fault{},
+		secretKey:      opts.SecretKey,
+		acceptURL:      opts.AcceptURL,
+		maxBody:        opts.MaxBodyBytes,
+		maxStored:      opts.MaxInvitations,
+		records:        map[string]*record{},
+		byAddr:         map[string][]*record{},
+		views:          map[string]view{},
+		createdInOrder: true,
+		users:          map[string]bool{},
+		faults:         map[Operation][]Fault{},
 	}
 	if s.secretKey == "" {
 		s.secretKey = "sk_test_" + randomString(32)
@@ -135,8 +159,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Now returns the server's current time.
 func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return s.nowLocked()
 }
 
@@ -174,6 +198,7 @@ func (s *Server) Accept(id string) error {
 	r.accepted = true
 	r.inv.Status = generated.InvitationStatusAccepted
 	r.inv.UpdatedAt = s.nowLocked().UnixMilli()
+	r.render()
 	s.users[strings.ToLower(r.inv.EmailAddress)] = true
 	return nil
 }
@@ -190,6 +215,8 @@ func (s *Server) Expire(id string) error {
 	r.inv.ExpiresAt = &now
 	r.inv.Status = generated.InvitationStatusExpired
 	r.inv.UpdatedAt = now
+	r.render()
+	s.gen++ // the expiry moved: views by expires_at are stale
 	return nil
 }
 
@@ -240,12 +267,35 @@ func (s *Server) Len() int {
 	return len(s.records)
 }
 
-// refreshLocked turns a pending invitation past its expiry into an expired one.
+// refreshLocked turns a pending invitation past its expiry into an expired one. It needs mu
+// held for writing; readers use statusAt instead.
 func (s *Server) refreshLocked(r *record) {
-	if r.inv.Status == generated.InvitationStatusPending && r.inv.ExpiresAt != nil &&
-		*r.inv.ExpiresAt <= s.nowLocked().UnixMilli() {
-		r.inv.Status = generated.InvitationStatusExpired
+	if st := r.statusAt(s.nowLocked().UnixMilli()); st != r.inv.Status {
+		r.inv.Status = st
+		r.render()
 	}
+}
+
+// statusAt is r's status at now (Unix milliseconds): a pending invitation past its expiry is
+// expired even before refreshLocked has recorded it.
+func (r *record) statusAt(now int64) generated.InvitationStatus {
+	if r.inv.Status == generated.InvitationStatusPending && r.inv.ExpiresAt != nil && *r.inv.ExpiresAt <= now {
+		return generated.InvitationStatusExpired
+	}
+	return r.inv.Status
+}
+
+// render re-encodes r.inv into r.json, after every change to it.
+func (r *record) render() { r.json = encodeInvitation(r.inv) }
+
+// encodeInvitation is inv as Clerk's JSON. It cannot fail: every field is a plain value, and
+// public_metadata was decoded from JSON.
+func encodeInvitation(inv generated.Invitation) []byte {
+	b, err := json.Marshal(inv)
+	if err != nil {
+		panic("fakeclerk: encoding an invitation: " + err.Error())
+	}
+	return b
 }
 
 func (s *Server) authorized(r *http.Request) *apiError {
