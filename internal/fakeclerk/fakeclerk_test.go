@@ -557,6 +557,8 @@ func TestDeleteAnyStatus(t *testing.T) {
 	require.NoError(t, e.fake.Accept(accepted))
 	require.NoError(t, e.fake.Expire(expired))
 	require.Equal(t, 200, e.call("POST", "/v1/invitations/"+revoked+"/revoke", "").status)
+	unfilteredCount := func() any { return e.call("GET", "/v1/invitations?paginated=true&limit=1", "").object()["total_count"] }
+	require.Equal(t, float64(4), unfilteredCount(), "every status but revoked")
 
 	for _, id := range []string{pending, accepted, expired, revoked} {
 		r := e.call("DELETE", "/v1/invitations/"+id, "")
@@ -581,6 +583,7 @@ func TestDeleteAnyStatus(t *testing.T) {
 
 	// The address no longer counts as invited.
 	e.create("a@example.com")
+	assert.Equal(t, float64(2), unfilteredCount(), "deleting the revoked invitation keeps the count right")
 	// The user an accepted invitation made stays: deleting touches only the invitation.
 	r := e.call("POST", "/v1/invitations", `{"email_address":"b@example.com"}`)
 	assert.Equal(t, []string{"form_identifier_exists:email_address"}, r.errorCodes())

@@ -321,6 +321,7 @@ func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationR
 	r.inv.Status = generated.InvitationStatusRevoked
 	r.inv.UpdatedAt = s.nowLocked().UnixMilli()
 	r.render()
+	s.revoked++
 	return generated.RevokeInvitation200JSONResponse(revokedInvitation(r.inv)), nil
 }
 
@@ -351,6 +352,9 @@ func (a api) DeleteInvitation(_ context.Context, req generated.DeleteInvitationR
 		return generated.DeleteInvitation404JSONResponse{NotFoundJSONResponse: notFound(req.InvitationID)}, nil
 	}
 	delete(s.records, r.inv.ID)
+	if r.inv.Status == generated.InvitationStatusRevoked {
+		s.revoked--
+	}
 	s.byAddr[r.lower] = slices.DeleteFunc(s.byAddr[r.lower], func(x *record) bool { return x == r })
 	if len(s.byAddr[r.lower]) == 0 {
 		delete(s.byAddr, r.lower)
@@ -407,7 +411,13 @@ func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsReq
 	now := s.nowLocked().UnixMilli()
 	var page [][]byte
 	total := 0
+	// Without a status filter or a query every record but the revoked ones matches (expiry
+	// does not change that), so the count is known and the scan can stop at the page's end.
+	unfiltered := all && query == ""
 	for k := range recs {
+		if unfiltered && len(page) == limit {
+			break
+		}
 		r := recs[k]
 		if desc {
 			r = recs[len(recs)-1-k]
@@ -436,6 +446,9 @@ func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsReq
 			page = append(page, body)
 		}
 		total++
+	}
+	if unfiltered {
+		total = len(recs) - s.revoked
 	}
 	s.mu.RUnlock()
 

@@ -84,6 +84,7 @@ type Server struct {
 	// to when a test moves the clock back), so that lists by created_at need no sort.
 	createdInOrder bool
 	gen            uint64 // changes whenever a record is added or removed or its expiry changes
+	revoked        int    // records revoked: an unfiltered list counts the others without a scan
 	seq            int64
 	users          map[string]bool // lower-cased addresses of registered users
 	faults         map[Operation][]Fault
