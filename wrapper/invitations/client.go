@@ -2,7 +2,6 @@ package invitations
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -166,7 +165,7 @@ const (
 //
 // Clerk operation: CreateInvitation, POST /invitations.
 func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error) {
-	if err := p.validate(""); err != nil {
+	if err := p.validate(); err != nil {
 		return nil, err
 	}
 	ignore := p.IgnoreExisting != nil && *p.IgnoreExisting
@@ -199,7 +198,8 @@ func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invita
 	addrs := make([]string, len(items))
 	ignore := false
 	for i, p := range items {
-		if err := p.validate(fmt.Sprintf("items[%d].", i)); err != nil {
+		if err := p.validate(); err != nil {
+			err.Field = fmt.Sprintf("items[%d].%s", i, err.Field)
 			return nil, err
 		}
 		body[i] = generated.BulkInvitationParams(p.toGenerated())
@@ -267,8 +267,10 @@ func (c *Client) list(ctx context.Context, call *retry.Call, p ListParams) (*Pag
 }
 
 // All returns an iterator over every invitation matching p, fetching pages of p.Limit from
-// p.Offset on; with no Limit, pages of MaxLimit, the fewest calls against Clerk's budgets. It copies p, so changing p afterwards has no effect. On an error it
-// yields the error once and stops; breaking out of the loop stops fetching. It stops after the
+// p.Offset on; with no Limit, pages of MaxLimit, the fewest calls against Clerk's budgets. It
+// copies p, so changing p afterwards has no effect. It holds one page at a time: the memory a
+// walk takes does not grow with the number of invitations. On an error it yields the error once
+// and stops; breaking out of the loop stops fetching. It stops after the
 // last page by the total count, or, when the server sends none, after a page shorter than the
 // limit; a server that answers the same full page again (ignoring offset) ends the walk with a
 // *ResponseError rather than looping.
@@ -375,12 +377,8 @@ func (c *Client) delete(ctx context.Context, call *retry.Call, id string) error 
 	if err != nil {
 		return err
 	}
-	// generated.DeletedObject, without its pointers: an absent id reads as "".
-	var out struct {
-		ID      string `json:"id"`
-		Deleted bool   `json:"deleted"`
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
+	out, err := decodeDeleted(raw)
+	if err != nil {
 		return unusable(call, raw, "the body does not decode", err)
 	}
 	if !out.Deleted || out.ID != "" && out.ID != id {

@@ -67,6 +67,24 @@ func decodeInvitations(body []byte) ([]Invitation, error) {
 	return fromWire(w), nil
 }
 
+// deletedObject is a delete's answer, generated.DeletedObject without its pointers: an absent
+// id reads as "".
+type deletedObject struct {
+	ID      string `json:"id"`
+	Deleted bool   `json:"deleted"`
+}
+
+// decodeDeleted decodes a delete's answer.
+func decodeDeleted(body []byte) (deletedObject, error) {
+	d := newFastDecoder(body)
+	if out, ok := d.deleted(); ok && d.end() {
+		return out, nil
+	}
+	var out deletedObject
+	err := json.Unmarshal(body, &out)
+	return out, err
+}
+
 // decodeList decodes a list answer: {data, total_count}, or a bare array (total -1).
 func decodeList(body []byte) (invs []Invitation, total int, err error) {
 	d := newFastDecoder(body)
@@ -405,6 +423,46 @@ func (d *fastDecoder) invitation() (Invitation, bool) {
 		}
 		if !d.next(',') {
 			return inv, false
+		}
+	}
+}
+
+// deleted reads a delete's answer: {object, id, deleted}, or null.
+func (d *fastDecoder) deleted() (deletedObject, bool) {
+	var out deletedObject
+	if d.literal("null") {
+		return out, true
+	}
+	if !d.next('{') {
+		return out, false
+	}
+	if d.next('}') {
+		return out, true
+	}
+	for {
+		key, ok := d.str()
+		if !ok || !d.next(':') {
+			return out, false
+		}
+		switch key {
+		case "id":
+			out.ID, ok = d.strOrNull()
+		case "deleted":
+			out.Deleted, ok = d.boolean()
+		default:
+			if strings.EqualFold(key, "id") || strings.EqualFold(key, "deleted") {
+				return out, false // encoding/json matches field names ignoring case
+			}
+			ok = d.skip()
+		}
+		if !ok {
+			return out, false
+		}
+		if d.next('}') {
+			return out, true
+		}
+		if !d.next(',') {
+			return out, false
 		}
 	}
 }

@@ -64,6 +64,30 @@ func TestFastDecodingMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+var deletedCases = []string{
+	`{"object":"invitation","id":"inv_1","deleted":true}`, `{"deleted":true}`, `{"id":null,"deleted":null}`, `null`, `{}`,
+	`{"id":"a","deleted":false,"extra":{"x":[1,2]}}`, `{"ID":"a","deleted":true}`, `{"id":"a","Deleted":true}`, `{"deleted":"true"}`,
+	`{"id":"a\u00e9","deleted":true}`, `{"id":1}`, `{"deleted":true,}`, `{"deleted":true} x`, `[]`, ``, `{"id":"a","id":"b"}`,
+}
+
+func TestFastDeletedMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	for _, c := range append(deletedCases, decodeCases...) {
+		checkDeleted(t, []byte(c))
+	}
+}
+
+func checkDeleted(t *testing.T, body []byte) {
+	t.Helper()
+	got, err := decodeDeleted(body)
+	var want deletedObject
+	wantErr := json.Unmarshal(body, &want)
+	require.Equal(t, wantErr != nil, err != nil, "%q: %v / %v", body, err, wantErr)
+	if err == nil {
+		assert.Equal(t, want, got, "%q", body)
+	}
+}
+
 func checkInvitation(t *testing.T, body []byte) {
 	t.Helper()
 	got, err := decodeInvitation(body)
@@ -101,7 +125,7 @@ func TestFastDecodingTakesTheCommonShapes(t *testing.T) {
 // FuzzDecodingMatchesEncodingJSON: for any body, the fast decoder and encoding/json agree on
 // whether it decodes and on what it decodes to.
 func FuzzDecodingMatchesEncodingJSON(f *testing.F) {
-	for _, c := range decodeCases {
+	for _, c := range append(deletedCases, decodeCases...) {
 		f.Add(c)
 	}
 	f.Add(`{"data":[` + sampleInvitation + `],"total_count":1}`)
@@ -111,6 +135,12 @@ func FuzzDecodingMatchesEncodingJSON(f *testing.F) {
 		want, wantErr := slowInvitation(body)
 		if (err == nil) != (wantErr == nil) || err == nil && fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("invitation %q: fast %v %v, encoding/json %v %v", s, got, err, want, wantErr)
+		}
+		del, err := decodeDeleted(body)
+		var wantDel deletedObject
+		wantErr = json.Unmarshal(body, &wantDel)
+		if (err == nil) != (wantErr == nil) || err == nil && del != wantDel {
+			t.Fatalf("deleted %q: fast %v %v, encoding/json %v %v", s, del, err, wantDel, wantErr)
 		}
 		list, total, err := decodeList(body)
 		wantList, wantTotal, wantErr := slowList(body)

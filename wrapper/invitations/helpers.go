@@ -74,7 +74,7 @@ func (c *Client) FindByEmail(ctx context.Context, email string, statuses ...Stat
 // Errors: those of FindByEmail and Create; a *ValidationError when p.IgnoreExisting is true,
 // since that asks for the second invitation EnsureInvited exists to avoid.
 func (c *Client) EnsureInvited(ctx context.Context, p CreateParams) (inv *Invitation, created bool, err error) {
-	if err := p.validate(""); err != nil {
+	if err := p.validate(); err != nil {
 		return nil, false, err
 	}
 	if p.IgnoreExisting != nil && *p.IgnoreExisting {

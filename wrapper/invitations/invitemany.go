@@ -172,7 +172,7 @@ func (r *bulkRun) validate() {
 		if e.Result != BulkNotSent {
 			continue
 		}
-		err := p.validate("")
+		err := p.validate()
 		if err == nil && p.IgnoreExisting != nil && *p.IgnoreExisting {
 			err = &ValidationError{Field: "ignore_existing", Reason: "InviteMany never invites an address twice; leave it unset"}
 		}

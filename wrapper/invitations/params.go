@@ -49,29 +49,29 @@ type CreateParams struct {
 // Ptr returns a pointer to v, for the optional fields: CreateParams{Notify: invitations.Ptr(false)}.
 func Ptr[T any](v T) *T { return &v }
 
-// validate checks p; prefix is prepended to field names ("items[3]."). Reasons never quote the
-// address: errors end up in logs.
-func (p CreateParams) validate(prefix string) error {
+// validate checks p, naming the first bad field (BulkCreate puts "items[3]." before it).
+// Reasons never quote the address: errors end up in logs.
+func (p CreateParams) validate() *ValidationError {
 	if err := rules.CheckEmail(p.EmailAddress); err != nil {
-		return &ValidationError{Field: prefix + "email_address", Reason: err.Error()}
+		return &ValidationError{Field: "email_address", Reason: err.Error()}
 	}
 	if p.ExpiresInDays != 0 && (p.ExpiresInDays < rules.MinExpiresInDays || p.ExpiresInDays > rules.MaxExpiresInDays) {
-		return &ValidationError{Field: prefix + "expires_in_days", Reason: fmt.Sprintf("%d is outside %d..%d", p.ExpiresInDays, rules.MinExpiresInDays, rules.MaxExpiresInDays)}
+		return &ValidationError{Field: "expires_in_days", Reason: fmt.Sprintf("%d is outside %d..%d", p.ExpiresInDays, rules.MinExpiresInDays, rules.MaxExpiresInDays)}
 	}
 	switch p.TemplateSlug {
 	case "", TemplateInvitation, TemplateWaitlistInvitation:
 	default:
-		return &ValidationError{Field: prefix + "template_slug", Reason: fmt.Sprintf("%q is not %q or %q", p.TemplateSlug, TemplateInvitation, TemplateWaitlistInvitation)}
+		return &ValidationError{Field: "template_slug", Reason: fmt.Sprintf("%q is not %q or %q", p.TemplateSlug, TemplateInvitation, TemplateWaitlistInvitation)}
 	}
 	if hasControl(p.RedirectURL) {
-		return &ValidationError{Field: prefix + "redirect_url", Reason: "contains control characters"}
+		return &ValidationError{Field: "redirect_url", Reason: "contains control characters"}
 	}
 	if err := rules.CheckRedirectURL(p.RedirectURL); err != nil {
-		return &ValidationError{Field: prefix + "redirect_url", Reason: err.Error()}
+		return &ValidationError{Field: "redirect_url", Reason: err.Error()}
 	}
 	if len(p.PublicMetadata) > 0 {
 		if err := rules.CheckMetadata(p.PublicMetadata); err != nil {
-			return &ValidationError{Field: prefix + "public_metadata", Reason: err.Error()}
+			return &ValidationError{Field: "public_metadata", Reason: err.Error()}
 		}
 	}
 	return nil
