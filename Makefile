@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all generate check-generated check-deps test lint bench fuzz soak contract compat compat-js serve
+.PHONY: all generate check-generated check-deps test lint bench bench-unit fuzz soak contract compat compat-js serve
 
 all: check-generated lint test
 
@@ -33,6 +33,7 @@ test:
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:" >&2; echo "$$out" >&2; exit 1; fi
 	$(GO) vet $(PKGS)
+	cd bench && $(GO) vet ./...
 
 ## contract: the contract suite; embedded server by default, live with CLERK_SECRET_KEY (see README)
 contract:
@@ -61,7 +62,9 @@ FUZZ_TARGETS := \
 	./internal/fakeclerk:FuzzBadInputNeverA500 \
 	./internal/rules:FuzzCheckRedirectURL \
 	./internal/rules:FuzzCheckEmail \
-	./internal/rules:FuzzMetadataSizeAgrees
+	./internal/rules:FuzzMetadataSizeAgrees \
+	./internal/rules:FuzzPlainAddressIsASubset \
+	./wrapper/invitations:FuzzDecodingMatchesEncodingJSON
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
@@ -74,6 +77,11 @@ SOAK_DURATION ?= 30s
 soak:
 	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -run '^TestSoak$$' -count=1 -v -timeout 30m ./cmd/clerk-invitations
 
-## bench: the benchmarks, without the tests
+## bench: every benchmark of BENCHMARKS.md (bench/, a module of its own), interleaved, with
+## benchstat tables in bench/results/tables.txt; a few minutes
 bench:
+	GO=$(GO) ./bench/run
+
+## bench-unit: the micro-benchmarks next to the code (decoder, embedded server handler)
+bench-unit:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)

@@ -34,6 +34,9 @@ type Target struct {
 	Live bool
 	// Transport carries the requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
+	// Unchecked runs the scenarios without checking requests and answers against openapi.yaml,
+	// only to measure what the check costs (bench/). A run that matters never sets it.
+	Unchecked bool
 }
 
 // Result is the outcome of one scenario.
@@ -84,6 +87,9 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 	}
 	s := &session{target: t, findings: &specvalidate.Recorder{}, tag: runTag()}
 	s.raw = &http.Client{Timeout: 30 * time.Second, Transport: &specvalidate.Transport{Validator: v, Next: t.Transport, Report: s.findings.Report}}
+	if t.Unchecked {
+		s.raw.Transport = t.Transport
+	}
 	// No retries: every answer the service gives is one the scenarios see and check.
 	s.client, err = invitations.New(t.SecretKey, invitations.WithBaseURL(t.BaseURL), invitations.WithHTTPClient(s.raw),
 		invitations.WithUserAgent("clerk-invitations-contract/"+invitations.Version), invitations.WithRetries(0))
