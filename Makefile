@@ -4,7 +4,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: all generate check-generated check-deps test lint bench bench-unit fuzz soak contract compat compat-js serve
+.PHONY: spec-lint spec-drift spec-breaking fidelity all generate check-generated check-deps test lint bench bench-unit fuzz soak contract compat compat-js serve
 
 all: check-generated lint test
 
@@ -34,6 +34,15 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:" >&2; echo "$$out" >&2; exit 1; fi
 	$(GO) vet $(PKGS)
 	cd bench && $(GO) vet ./...
+
+## spec-lint: openapi.yaml through kin-openapi's validation and Redocly's strict recommended rules
+## (tools/redocly, pinned; skipped with a notice when Node.js is absent)
+spec-lint:
+	$(GO) test -count=1 -run '^TestSpecIsValidAndComplete$$' ./internal/specvalidate
+	@if command -v node >/dev/null 2>&1; then \
+		cd tools/redocly && npm ci --no-audit --no-fund --silent && \
+		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true ./node_modules/.bin/redocly lint --config redocly.yaml ../../openapi.yaml; \
+	else echo "spec-lint: Node.js not found, Redocly's lint skipped" >&2; fi
 
 ## contract: the contract suite; embedded server by default, live with CLERK_SECRET_KEY (see README)
 contract:
