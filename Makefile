@@ -28,6 +28,7 @@ check-deps:
 test:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
+	cd tools/spec && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 ## lint: gofmt and go vet
 lint:
@@ -43,6 +44,21 @@ spec-lint:
 		cd tools/redocly && npm ci --no-audit --no-fund --silent && \
 		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true ./node_modules/.bin/redocly lint --config redocly.yaml ../../openapi.yaml; \
 	else echo "spec-lint: Node.js not found, Redocly's lint skipped" >&2; fi
+
+## spec-drift: the invitation operations of Clerk's document UPSTREAM (a file or an http(s) URL)
+## against openapi.yaml; fails on any difference tools/spec/deviations.yaml does not explain
+## (VERBOSE=1 lists the explained ones too)
+spec-drift:
+	@if [ -z "$(UPSTREAM)" ]; then echo "usage: make spec-drift UPSTREAM=<file or URL of Clerk's Backend API document>" >&2; exit 2; fi
+	cd tools/spec && $(GO) run ./drift -ours ../../openapi.yaml -deviations deviations.yaml \
+		-upstream "$(if $(filter http://% https://%,$(UPSTREAM)),$(UPSTREAM),$(abspath $(UPSTREAM)))" $(if $(VERBOSE),-v)
+
+## spec-breaking: what the working tree breaks for users since BASE (a git ref; default: the
+## latest v* tag): openapi.yaml by oasdiff, the exported Go API of wrapper/ by apidiff
+spec-breaking:
+	@base="$(BASE)"; if [ -z "$$base" ]; then base=$$(git describe --tags --abbrev=0 --match 'v*' 2>/dev/null || true); fi; \
+	if [ -z "$$base" ]; then echo "usage: make spec-breaking BASE=<git ref> (no v* tag to default to)" >&2; exit 2; fi; \
+	GO=$(GO) tools/spec/breaking.sh "$$base"
 
 ## contract: the contract suite; embedded server by default, live with CLERK_SECRET_KEY (see README)
 contract:
