@@ -60,6 +60,12 @@ spec-breaking:
 	if [ -z "$$base" ]; then echo "usage: make spec-breaking BASE=<git ref> (no v* tag to default to)" >&2; exit 2; fi; \
 	GO=$(GO) tools/spec/breaking.sh "$$base"
 
+## fidelity: replay a contract run's transcript (CONTRACT_RECORD=FILE make contract) against the
+## embedded Clerk and report every answer that differs
+fidelity:
+	@if [ -z "$(TRANSCRIPT)" ]; then echo "usage: make fidelity TRANSCRIPT=<file>" >&2; exit 2; fi
+	$(GO) run ./cmd/clerk-invitations fidelity "$(abspath $(TRANSCRIPT))"
+
 ## contract: the contract suite; embedded server by default, live with CLERK_SECRET_KEY (see README)
 contract:
 	$(GO) run ./cmd/clerk-invitations contract

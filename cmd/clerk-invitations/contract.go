@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
@@ -18,12 +19,22 @@ const contractHelp = `usage: clerk-invitations contract
 Runs the contract suite. Without CLERK_SECRET_KEY it starts the embedded server on loopback and
 runs against it. With CLERK_SECRET_KEY it runs against the live API at https://api.clerk.com/v1,
 or at CLERK_API_URL when that is set (for example a serve process). It prints one line per
-scenario, ends with "N passed, M failed" and exits 1 on any failure. Use a development instance:
-the run creates invitations (never emailed) and deletes them at the end.
+scenario, then whether each inferred fact held, ends with "N passed, M failed, K skipped" and
+exits 1 on any failure. Use a development instance: the run creates invitations (never emailed)
+and deletes them at the end.
+
+environment:
+  CONTRACT_RECORD=FILE          write a transcript of every exchange to FILE, for
+                                clerk-invitations fidelity; trace ids, invitation links and
+                                other people's addresses and metadata are redacted, the key is
+                                never written
+  CONTRACT_RECORD_UNREDACTED=1  keep what CONTRACT_RECORD would redact (never the key)
+  CLERK_CONTRACT_USER_EMAIL     the address of a user of the instance, to check what inviting
+                                one answers (the embedded Clerk registers its own)
 
 examples:
   clerk-invitations contract
-  CLERK_SECRET_KEY=sk_test_... clerk-invitations contract
+  CLERK_SECRET_KEY=sk_test_... CONTRACT_RECORD=live.jsonl clerk-invitations contract
 `
 
 func contractCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -38,7 +49,17 @@ func contractCmd(ctx context.Context, args []string, getenv func(string) string,
 		return exitUsage
 	}
 	key, apiURL := getenv("CLERK_SECRET_KEY"), getenv("CLERK_API_URL")
-	target := contract.Target{BaseURL: apiURL, SecretKey: key, Live: key != ""}
+	target := contract.Target{BaseURL: apiURL, SecretKey: key, Live: key != "", ExistingUser: getenv("CLERK_CONTRACT_USER_EMAIL"),
+		RecordUnredacted: getenv("CONTRACT_RECORD_UNREDACTED") == "1"}
+	if path := getenv("CONTRACT_RECORD"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "clerk-invitations contract: CONTRACT_RECORD: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		target.Record = f
+	}
 	switch {
 	case key == "" && apiURL != "":
 		fmt.Fprintln(stderr, "clerk-invitations contract: CLERK_API_URL is set but CLERK_SECRET_KEY is not")
@@ -50,6 +71,8 @@ func contractCmd(ctx context.Context, args []string, getenv func(string) string,
 			return 1
 		}
 		fake := fakeclerk.New(fakeclerk.Options{})
+		target.ExistingUser, target.Expire = "contract-user@example.com", fake.Expire
+		fake.RegisterUser(target.ExistingUser)
 		srvCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- serve(srvCtx, ln, fake, defaultServeLimits, io.Discard) }()

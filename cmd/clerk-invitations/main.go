@@ -88,10 +88,13 @@ func init() {
 		"contract": {"run the contract suite against the embedded server or a live Clerk", contractHelp, func(ctx context.Context, args []string, env func(string) string, con console) int {
 			return contractCmd(ctx, args, env, con.out, con.err)
 		}},
+		"fidelity": {"replay a contract run's transcript against the embedded server, report differences", fidelityHelp, func(ctx context.Context, args []string, _ func(string) string, con console) int {
+			return fidelityCmd(ctx, args, con.out, con.err)
+		}},
 	}
 }
 
-var commandOrder = []string{"create", "list", "get", "revoke", "reissue", "delete", "bulk", "serve", "contract"}
+var commandOrder = []string{"create", "list", "get", "revoke", "reissue", "delete", "bulk", "serve", "contract", "fidelity"}
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "usage: clerk-invitations COMMAND [flags]\n\ncommands:\n")

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -53,7 +55,7 @@ func TestContractAgainstTheEmbeddedServer(t *testing.T) {
 	code := run(t.Context(), []string{"contract"}, env(nil), testConsole(&out, &errOut))
 	assert.Equal(t, 0, code, out.String()+errOut.String())
 	assert.Contains(t, out.String(), "contract: embedded target http://127.0.0.1:")
-	assert.Regexp(t, `\n\d+ passed, 0 failed\n$`, out.String())
+	assert.Regexp(t, `\n\d+ passed, 0 failed, \d+ skipped\n$`, out.String())
 }
 
 // TestContractAgainstServe is the live path end to end: a serve process's handler on loopback,
@@ -75,7 +77,7 @@ func TestContractAgainstServe(t *testing.T) {
 	}), testConsole(&out, &errOut))
 	assert.Equal(t, 0, code, out.String()+errOut.String())
 	assert.Contains(t, out.String(), "contract: live target http://"+ln.Addr().String()+"/v1")
-	assert.Regexp(t, `\n\d+ passed, 0 failed\n$`, out.String())
+	assert.Regexp(t, `\n\d+ passed, 0 failed, \d+ skipped\n$`, out.String())
 
 	cancel()
 	select {
@@ -107,7 +109,7 @@ func TestContractFailsWithAWrongKey(t *testing.T) {
 		"CLERK_API_URL": "http://" + ln.Addr().String() + "/v1", "CLERK_SECRET_KEY": "sk_test_wrong",
 	}), testConsole(&out, &errOut))
 	assert.Equal(t, 1, code)
-	assert.Regexp(t, `\n\d+ passed, [1-9]\d* failed\n$`, out.String())
+	assert.Regexp(t, `\n\d+ passed, [1-9]\d* failed, \d+ skipped\n$`, out.String())
 	assert.NotContains(t, out.String(), "sk_test_wrong", "the key never reaches the output")
 }
 
@@ -282,4 +284,48 @@ func TestServeCapsConcurrentConnections(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode)
 	resp.Body.Close()
 	held[1].Close()
+}
+
+// A live run against serve, recorded, then replayed by fidelity: the same server answers the
+// same, so nothing differs; a transcript with one answer changed is reported and fails.
+func TestContractRecordThenFidelity(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_recordkey"}), defaultServeLimits, io.Discard)
+	}()
+	path := filepath.Join(t.TempDir(), "live.jsonl")
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), []string{"contract"}, env(map[string]string{
+		"CLERK_API_URL":    "http://" + ln.Addr().String() + "/v1",
+		"CLERK_SECRET_KEY": "sk_test_recordkey",
+		"CONTRACT_RECORD":  path,
+	}), testConsole(&out, &errOut))
+	cancel()
+	require.NoError(t, <-done)
+	require.Equal(t, 0, code, out.String()+errOut.String())
+	assert.Contains(t, out.String(), "unchecked  revoking an expired invitation", "a live target cannot expire one")
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), "sk_test_recordkey")
+
+	out.Reset()
+	code = run(t.Context(), []string{"fidelity", path}, env(nil), testConsole(&out, &errOut))
+	assert.Equal(t, 0, code, out.String()+errOut.String())
+	assert.Regexp(t, `\n\d+ exchanges replayed against the embedded Clerk: 0 differences, 0 skipped\n$`, out.String())
+
+	changed := strings.Replace(string(raw), `"code\":\"duplicate_record\"`, `"code\":\"duplicate_invitation\"`, 1)
+	require.NotEqual(t, string(raw), changed)
+	require.NoError(t, os.WriteFile(path, []byte(changed), 0o600))
+	out.Reset()
+	code = run(t.Context(), []string{"fidelity", path}, env(nil), testConsole(&out, &errOut))
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out.String(), "DIFFERS #")
+	assert.Contains(t, out.String(), "error codes: recorded duplicate_invitation, embedded duplicate_record")
+
+	errOut.Reset()
+	assert.Equal(t, exitUsage, run(t.Context(), []string{"fidelity"}, env(nil), testConsole(&out, &errOut)))
+	assert.Contains(t, errOut.String(), "give one transcript file")
 }

@@ -16,12 +16,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/transcript"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
@@ -37,25 +39,38 @@ type Target struct {
 	// Unchecked runs the scenarios without checking requests and answers against openapi.yaml,
 	// only to measure what the check costs (bench/). A run that matters never sets it.
 	Unchecked bool
+	// Record, when set, receives a transcript of every exchange (package transcript), redacted
+	// unless RecordUnredacted is set. The key is never written.
+	Record           io.Writer
+	RecordUnredacted bool
+	// ExistingUser is the address of a user of the instance, for the scenario that invites one;
+	// "" leaves that inferred fact unchecked.
+	ExistingUser string
+	// Expire makes a pending invitation expire now (the embedded Clerk can, Clerk cannot), for
+	// the scenario that revokes an expired one; nil leaves that inferred fact unchecked.
+	Expire func(id string) error
 }
 
 // Result is the outcome of one scenario.
 type Result struct {
 	Name     string
 	Err      error    // nil when it passed
+	Skipped  string   // why the scenario could not run against this target; "" when it ran
+	Inferred string   // the inferred fact the scenario checks, if any
 	Drift    []string // response fields or values openapi.yaml lacks (live targets only)
 	Duration time.Duration
 }
 
 // Summary is the outcome of a run.
 type Summary struct {
-	Results        []Result
-	Passed, Failed int
+	Results                 []Result
+	Passed, Failed, Skipped int
 }
 
 // session is what scenarios share: clients, the run tag and the list of created invitations.
 type session struct {
 	target   Target
+	rec      *transcript.Recorder // nil unless recording
 	client   *invitations.Client
 	raw      *http.Client
 	findings *specvalidate.Recorder
@@ -68,6 +83,11 @@ type session struct {
 
 type scenario struct {
 	name string
+	// inferred states the fact the scenario checks that no Clerk source documents (an error code,
+	// a bound, a behaviour): a live run prints whether it held.
+	inferred string
+	// needs returns why the scenario cannot run against this target; "" when it can.
+	needs func(s *session) string
 	// rawInvalid: the scenario sends requests that break openapi.yaml on purpose, so request
 	// violations are expected; responses are still checked.
 	rawInvalid bool
@@ -86,9 +106,26 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 		return Summary{}, err
 	}
 	s := &session{target: t, findings: &specvalidate.Recorder{}, tag: runTag()}
-	s.raw = &http.Client{Timeout: 30 * time.Second, Transport: &specvalidate.Transport{Validator: v, Next: t.Transport, Report: s.findings.Report}}
+	wire := t.Transport
+	var rec *transcript.Recorder
+	if t.Record != nil {
+		kind := "embedded"
+		if t.Live {
+			kind = "live"
+		}
+		h := transcript.Header{Target: kind, RecordedAt: time.Now().UTC(), Redacted: !t.RecordUnredacted, RunTag: s.tag}
+		if rec, err = transcript.NewRecorder(t.Record, h, t.Transport, t.SecretKey); err != nil {
+			return Summary{}, fmt.Errorf("contract: recording: %w", err)
+		}
+		if u, err := url.Parse(t.BaseURL); err == nil {
+			rec.BasePath = strings.TrimSuffix(u.Path, "/")
+		}
+		wire = rec
+	}
+	s.rec = rec
+	s.raw = &http.Client{Timeout: 30 * time.Second, Transport: &specvalidate.Transport{Validator: v, Next: wire, Report: s.findings.Report}}
 	if t.Unchecked {
-		s.raw.Transport = t.Transport
+		s.raw.Transport = wire
 	}
 	// No retries: every answer the service gives is one the scenarios see and check.
 	s.client, err = invitations.New(t.SecretKey, invitations.WithBaseURL(t.BaseURL), invitations.WithHTTPClient(s.raw),
@@ -104,9 +141,18 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 
 	var sum Summary
 	for _, sc := range scenarios {
+		if sc.needs != nil {
+			if why := sc.needs(s); why != "" {
+				sum.record(out, Result{Name: sc.name, Skipped: why, Inferred: sc.inferred})
+				continue
+			}
+		}
+		if rec != nil {
+			rec.Scenario(sc.name)
+		}
 		began := time.Now()
 		err := runOne(ctx, s, sc)
-		r := Result{Name: sc.name, Duration: time.Since(began)}
+		r := Result{Name: sc.name, Duration: time.Since(began), Inferred: sc.inferred}
 		var violations []string
 		for _, f := range s.findings.Take() {
 			switch {
@@ -123,9 +169,36 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 		r.Err = err
 		sum.record(out, r)
 	}
+	if rec != nil {
+		rec.Scenario("cleanup")
+	}
 	sum.record(out, Result{Name: "cleanup: delete what this run created", Err: s.cleanup(ctx)})
-	fmt.Fprintf(out, "%d passed, %d failed\n", sum.Passed, sum.Failed)
+	sum.printInferred(out)
+	if rec != nil {
+		if err := rec.Err(); err != nil {
+			sum.record(out, Result{Name: "record the transcript", Err: err})
+		}
+	}
+	fmt.Fprintf(out, "%d passed, %d failed, %d skipped\n", sum.Passed, sum.Failed, sum.Skipped)
 	return sum, nil
+}
+
+// printInferred lists the inferred facts and whether each held against this target.
+func (sum *Summary) printInferred(out io.Writer) {
+	fmt.Fprintln(out, "inferred facts:")
+	for _, r := range sum.Results {
+		if r.Inferred == "" {
+			continue
+		}
+		switch {
+		case r.Skipped != "":
+			fmt.Fprintf(out, "  unchecked  %s (%s)\n", r.Inferred, r.Skipped)
+		case r.Err != nil:
+			fmt.Fprintf(out, "  REFUTED    %s\n", r.Inferred)
+		default:
+			fmt.Fprintf(out, "  held       %s\n", r.Inferred)
+		}
+	}
 }
 
 func runOne(ctx context.Context, s *session, sc scenario) (err error) {
@@ -141,6 +214,11 @@ func runOne(ctx context.Context, s *session, sc scenario) (err error) {
 
 func (sum *Summary) record(out io.Writer, r Result) {
 	sum.Results = append(sum.Results, r)
+	if r.Skipped != "" {
+		sum.Skipped++
+		fmt.Fprintf(out, "SKIP %s: %s\n", r.Name, r.Skipped)
+		return
+	}
 	status := "PASS"
 	if r.Err != nil {
 		status = "FAIL"

@@ -19,14 +19,27 @@ var scenarios = []scenario{
 	{name: "ignore_existing creates a second invitation", run: ignoreExisting},
 	{name: "bulk create keeps order", run: bulkCreate},
 	{name: "list filters by status and query", run: listFilters},
-	{name: "list without a status filter leaves revoked ones out, total_count too", run: listHidesRevoked},
-	{name: "list query matches an address ignoring case (inferred; FindByEmail relies on it)", run: queryIgnoresCase},
+	{name: "list without a status filter leaves revoked ones out, total_count too", run: listHidesRevoked,
+		inferred: "an unfiltered list leaves revoked invitations out, and so does its total_count"},
+	{name: "list query matches an address ignoring case", run: queryIgnoresCase,
+		inferred: "the list's query matches addresses ignoring case (FindByEmail relies on it)"},
 	{name: "list orders by email_address both ways", run: listOrder},
 	{name: "list pages with limit and offset, total_count stays", run: listPaging},
 	{name: "revoke, revoke twice, revoke unknown", run: revoke},
-	{name: "delete any status; then gone from lists and invitable again; delete or revoke it again: 404 (inferred)", run: deleteInvitation},
+	{name: "revoke an expired invitation: ErrInvalidRequest", run: revokeExpired, needs: canExpire,
+		inferred: "revoking an expired invitation answers 400 invitation_already_expired"},
+	{name: "delete any status; then gone from lists and invitable again; delete or revoke it again: 404", run: deleteInvitation,
+		inferred: "DeleteInvitation deletes an invitation of any status; a deleted id answers 404 resource_not_found to delete and revoke"},
+	{name: "invite the address of an existing user: 422", run: existingUser, needs: hasUser,
+		inferred: "inviting a user's address answers 422 form_identifier_exists naming email_address"},
 	{name: "a wrong key: ErrUnauthorized", run: wrongKey},
 	{name: "the server rejects invalid input sent raw, naming the parameter in meta.param_name", rawInvalid: true, run: rawInvalid},
+	{name: "a bulk create of 11 items: 400", rawInvalid: true, run: bulkOverTen,
+		inferred: "a bulk create of more than 10 items answers 400 bulk_size_exceeded"},
+	{name: "public_metadata over 8 KB: 422", rawInvalid: true, run: metadataOverBound,
+		inferred: "public_metadata is bounded at 8,192 bytes: one byte over answers 422 form_param_exceeds_allowed_size"},
+	{name: "public_metadata null in a single create: 422", rawInvalid: true, run: nullMetadata,
+		inferred: "a single create with public_metadata null answers 422 form_param_format_invalid (bulk items may be null)"},
 }
 
 func createEveryField(ctx context.Context, s *session) error {
@@ -370,9 +383,7 @@ func rawInvalid(ctx context.Context, s *session) error {
 		{"invalid email_address", "POST", "/invitations", `{"email_address":"not-an-address","notify":false}`, 422, "form_param_format_invalid", "email_address"},
 		{"unknown field", "POST", "/invitations", fmt.Sprintf(`{"email_address":%q,"notify":false,"role":"admin"}`, addr), 422, "form_param_unknown", "role"},
 		{"expires_in_days 0", "POST", "/invitations", fmt.Sprintf(`{"email_address":%q,"notify":false,"expires_in_days":0}`, addr), 422, "form_param_value_invalid", "expires_in_days"},
-		{"bulk over 10 (inferred)", "POST", "/invitations/bulk", bulkOf(s, 11), 400, "bulk_size_exceeded", ""},
 		{"redirect_url with a javascript: scheme", "POST", "/invitations", fmt.Sprintf(`{"email_address":%q,"notify":false,"redirect_url":"javascript:alert(1)"}`, addr), 422, "invalid_url_scheme", "redirect_url"},
-		{"public_metadata over 8 KB (8,192 bytes inferred)", "POST", "/invitations", fmt.Sprintf(`{"email_address":%q,"notify":false,"public_metadata":{"k":"%s"}}`, addr, strings.Repeat("x", rules.MaxMetadataBytes-7)), 422, "form_param_exceeds_allowed_size", "public_metadata"},
 		{"limit 0", "GET", "/invitations?" + url.Values{"limit": {"0"}}.Encode(), "", 422, "form_param_value_invalid", "limit"},
 	}
 	var errs []error
@@ -397,4 +408,76 @@ func bulkOf(s *session, n int) string {
 		out += fmt.Sprintf(`{"email_address":%q,"notify":false}`, s.addr("rawbulk"))
 	}
 	return out + "]"
+}
+
+// rawCase sends one raw request and checks the answer's status, code and meta.param_name.
+func rawCase(ctx context.Context, s *session, method, path, body string, status int, code, param string) error {
+	r, err := s.send(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	return r.expectCode(status, code, param)
+}
+
+func bulkOverTen(ctx context.Context, s *session) error {
+	return rawCase(ctx, s, "POST", "/invitations/bulk", bulkOf(s, 11), 400, "bulk_size_exceeded", "")
+}
+
+func metadataOverBound(ctx context.Context, s *session) error {
+	// {"k":"xxx…"} is exactly one byte over the bound; one byte less must be accepted.
+	over := fmt.Sprintf(`{"email_address":%q,"notify":false,"public_metadata":{"k":"%s"}}`, s.addr("meta"), strings.Repeat("x", rules.MaxMetadataBytes-7))
+	if err := rawCase(ctx, s, "POST", "/invitations", over, 422, "form_param_exceeds_allowed_size", "public_metadata"); err != nil {
+		return fmt.Errorf("one byte over: %w", err)
+	}
+	at := fmt.Sprintf(`{"email_address":%q,"notify":false,"public_metadata":{"k":"%s"}}`, s.addr("meta"), strings.Repeat("x", rules.MaxMetadataBytes-8))
+	r, err := s.send(ctx, "POST", "/invitations", at)
+	if err != nil {
+		return err
+	}
+	return expect(r.Status == 200, "exactly at the bound: status %d, want 200 (body %.200s)", r.Status, r.Body)
+}
+
+func nullMetadata(ctx context.Context, s *session) error {
+	body := fmt.Sprintf(`{"email_address":%q,"notify":false,"public_metadata":null}`, s.addr("null"))
+	return rawCase(ctx, s, "POST", "/invitations", body, 422, "form_param_format_invalid", "public_metadata")
+}
+
+func hasUser(s *session) string {
+	if s.target.ExistingUser == "" {
+		return "needs the address of a user of the instance (CLERK_CONTRACT_USER_EMAIL)"
+	}
+	return ""
+}
+
+func existingUser(ctx context.Context, s *session) error {
+	if s.rec != nil {
+		s.rec.Action("user_exists", s.target.ExistingUser)
+	}
+	body := fmt.Sprintf(`{"email_address":%q,"notify":false}`, s.target.ExistingUser)
+	return rawCase(ctx, s, "POST", "/invitations", body, 422, "form_identifier_exists", "email_address")
+}
+
+func canExpire(s *session) string {
+	if s.target.Expire == nil {
+		return "an invitation expires a day after its creation at the soonest; only the embedded Clerk can expire one now"
+	}
+	return ""
+}
+
+func revokeExpired(ctx context.Context, s *session) error {
+	inv, err := s.create(ctx, invitations.CreateParams{EmailAddress: s.addr("expired")})
+	if err != nil {
+		return err
+	}
+	if s.rec != nil {
+		s.rec.Action("expire", inv.ID)
+	}
+	if err := s.target.Expire(inv.ID); err != nil {
+		return err
+	}
+	r, err := s.send(ctx, "POST", "/invitations/"+inv.ID+"/revoke", "")
+	if err != nil {
+		return err
+	}
+	return r.expectCode(400, "invitation_already_expired", "")
 }
