@@ -38,6 +38,8 @@ var scenarios = []scenario{
 		inferred: "a bulk create of more than 10 items answers 400 bulk_size_exceeded"},
 	{name: "public_metadata over 8 KB: 422", rawInvalid: true, run: metadataOverBound,
 		inferred: "public_metadata is bounded at 8,192 bytes: one byte over answers 422 form_param_exceeds_allowed_size"},
+	{name: "a bulk create with one bad item: 422 naming the item", rawInvalid: true, run: bulkBadItem,
+		inferred: "a refused bulk item is named by meta.index (its position) next to meta.param_name, and nothing is created"},
 	{name: "public_metadata null in a single create: 422", rawInvalid: true, run: nullMetadata,
 		inferred: "a single create with public_metadata null answers 422 form_param_format_invalid (bulk items may be null)"},
 }
@@ -480,4 +482,24 @@ func revokeExpired(ctx context.Context, s *session) error {
 		return err
 	}
 	return r.expectCode(400, "invitation_already_expired", "")
+}
+
+func bulkBadItem(ctx context.Context, s *session) error {
+	good := s.addr("bulkbad")
+	body := fmt.Sprintf(`[{"email_address":%q,"notify":false},{"email_address":"not-an-address","notify":false}]`, good)
+	r, err := s.send(ctx, "POST", "/invitations/bulk", body)
+	if err != nil {
+		return err
+	}
+	if err := r.expectCode(422, "form_param_format_invalid", "email_address"); err != nil {
+		return err
+	}
+	if got := fmt.Sprint(r.Errors[0].Meta["index"]); got != "1" {
+		return fmt.Errorf("meta.index %s, want 1 (meta %v)", got, r.Errors[0].Meta)
+	}
+	page, err := s.client.List(ctx, invitations.ListParams{Query: good})
+	if err != nil {
+		return err
+	}
+	return expect(page.TotalCount == 0, "the good item of a refused bulk create was created")
 }
