@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/transcript"
@@ -25,22 +22,17 @@ example:
   clerk-invitations fidelity live.jsonl
 `
 
-func fidelityCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fidelity", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, fidelityHelp)
-			return exitOK
-		}
-		return exitUsage
+func fidelityCmd(ctx context.Context, args []string, _ func(string) string, con console) int {
+	stdout, stderr := con.out, con.err
+	pos, code, ok := parseArgs(newFlags("fidelity"), args, fidelityHelp, con)
+	if !ok {
+		return code
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "clerk-invitations fidelity: give one transcript file (see --help)")
-		return exitUsage
+	if len(pos) != 1 {
+		return usageError(con, "fidelity", "give one transcript file")
 	}
-	f, err := os.Open(fs.Arg(0))
+	path := pos[0]
+	f, err := os.Open(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "clerk-invitations fidelity: %v\n", err)
 		return 1
@@ -48,7 +40,7 @@ func fidelityCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	defer f.Close()
 	h, exchanges, err := transcript.Read(f)
 	if err != nil {
-		fmt.Fprintf(stderr, "clerk-invitations fidelity: %s: %v\n", fs.Arg(0), err)
+		fmt.Fprintf(stderr, "clerk-invitations fidelity: %s: %v\n", path, err)
 		return 1
 	}
 	r, err := transcript.Replay(ctx, exchanges)

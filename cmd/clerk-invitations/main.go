@@ -88,9 +88,7 @@ func init() {
 		"contract": {"run the contract suite against the embedded server or a live Clerk", contractHelp, func(ctx context.Context, args []string, env func(string) string, con console) int {
 			return contractCmd(ctx, args, env, con.out, con.err)
 		}},
-		"fidelity": {"replay a contract run's transcript against the embedded server, report differences", fidelityHelp, func(ctx context.Context, args []string, _ func(string) string, con console) int {
-			return fidelityCmd(ctx, args, con.out, con.err)
-		}},
+		"fidelity": {"replay a contract run's transcript against the embedded server, report differences", fidelityHelp, fidelityCmd},
 	}
 }
 

@@ -327,5 +327,5 @@ func TestContractRecordThenFidelity(t *testing.T) {
 
 	errOut.Reset()
 	assert.Equal(t, exitUsage, run(t.Context(), []string{"fidelity"}, env(nil), testConsole(&out, &errOut)))
-	assert.Contains(t, errOut.String(), "give one transcript file")
+	assert.Contains(t, errOut.String(), "clerk-invitations fidelity: give one transcript file")
 }
