@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,8 +15,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// invitationPaths are the operations this project covers; everything else in Clerk's document
-// is left out before comparing.
+// invitationPath reports whether p is one of the operations this project covers; everything
+// else in Clerk's document is left out before comparing.
 func invitationPath(p string) bool {
 	return p == "/invitations" || strings.HasPrefix(p, "/invitations/")
 }
@@ -187,32 +188,23 @@ func (r Report) Print(w io.Writer, verbose bool) {
 // run is the command: it returns the exit status, 1 for unexplained differences, 2 for a
 // failure to compare.
 func run(args []string, stdout, stderr io.Writer) int {
-	var ours, upstream, deviationsFile string
-	verbose := false
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "-v":
-			verbose = true
-		case (a == "-ours" || a == "-upstream" || a == "-deviations") && i+1 < len(args):
-			i++
-			switch a {
-			case "-ours":
-				ours = args[i]
-			case "-upstream":
-				upstream = args[i]
-			case "-deviations":
-				deviationsFile = args[i]
-			}
-		default:
-			fmt.Fprintf(stderr, "drift: unknown argument %q\n", a)
-			return 2
+	fs := flag.NewFlagSet("drift", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	ours := fs.String("ours", "", "this project's openapi.yaml")
+	upstream := fs.String("upstream", "", "a file or http(s) URL of Clerk's Backend API document")
+	deviationsFile := fs.String("deviations", "", "the list of deliberate deviations")
+	verbose := fs.Bool("v", false, "also list the explained differences")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		if err == nil {
+			fmt.Fprintf(stderr, "drift: unexpected argument %q\n", fs.Arg(0))
 		}
+		return 2
 	}
-	if ours == "" || upstream == "" || deviationsFile == "" {
+	if *ours == "" || *upstream == "" || *deviationsFile == "" {
 		fmt.Fprintln(stderr, "usage: drift -ours openapi.yaml -upstream <file or URL of Clerk's Backend API document> -deviations deviations.yaml [-v]")
 		return 2
 	}
-	raw, err := os.ReadFile(deviationsFile)
+	raw, err := os.ReadFile(*deviationsFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "drift:", err)
 		return 2
@@ -222,12 +214,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "drift:", err)
 		return 2
 	}
-	r, err := Compare(ours, upstream, devs)
+	r, err := Compare(*ours, *upstream, devs)
 	if err != nil {
 		fmt.Fprintln(stderr, "drift:", err)
 		return 2
 	}
-	r.Print(stdout, verbose)
+	r.Print(stdout, *verbose)
 	if len(r.Unexplained()) > 0 {
 		return 1
 	}
