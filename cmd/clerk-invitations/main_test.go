@@ -293,31 +293,46 @@ func TestContractRecordThenFidelity(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() {
-		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_recordkey"}), defaultServeLimits, io.Discard)
-	}()
-	path := filepath.Join(t.TempDir(), "live.jsonl")
-	var out, errOut bytes.Buffer
-	code := run(t.Context(), []string{"contract"}, env(map[string]string{
-		"CLERK_API_URL":    "http://" + ln.Addr().String() + "/v1",
-		"CLERK_SECRET_KEY": "sk_test_recordkey",
-		"CONTRACT_RECORD":  path,
-	}), testConsole(&out, &errOut))
+	fake := fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_recordkey"})
+	fake.RegisterUser("known.user@example.com")
+	go func() { done <- serve(ctx, ln, fake, defaultServeLimits, io.Discard) }()
+	dir := t.TempDir()
+	contractRun := func(path string, extra map[string]string) string {
+		vars := map[string]string{
+			"CLERK_API_URL":             "http://" + ln.Addr().String() + "/v1",
+			"CLERK_SECRET_KEY":          "sk_test_recordkey",
+			"CLERK_CONTRACT_USER_EMAIL": "known.user@example.com",
+			"CONTRACT_RECORD":           path,
+		}
+		for k, v := range extra {
+			vars[k] = v
+		}
+		var out, errOut bytes.Buffer
+		code := run(t.Context(), []string{"contract"}, env(vars), testConsole(&out, &errOut))
+		require.Equal(t, 0, code, out.String()+errOut.String())
+		raw, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.NotContains(t, string(raw), "sk_test_recordkey")
+		assert.Contains(t, out.String(), "unchecked  revoking an expired invitation", "a live target cannot expire one")
+		assert.Contains(t, out.String(), "held       inviting a user's address", "CLERK_CONTRACT_USER_EMAIL names the user")
+		return string(raw)
+	}
+	// The user's address is not the run's own: redacted by default, kept when asked.
+	path := filepath.Join(dir, "live.jsonl")
+	raw := contractRun(path, nil)
+	assert.NotContains(t, raw, "known.user@example.com")
+	assert.Contains(t, contractRun(filepath.Join(dir, "unredacted.jsonl"), map[string]string{"CONTRACT_RECORD_UNREDACTED": "1"}), "known.user@example.com")
 	cancel()
 	require.NoError(t, <-done)
-	require.Equal(t, 0, code, out.String()+errOut.String())
-	assert.Contains(t, out.String(), "unchecked  revoking an expired invitation", "a live target cannot expire one")
-	raw, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.NotContains(t, string(raw), "sk_test_recordkey")
 
-	out.Reset()
-	code = run(t.Context(), []string{"fidelity", path}, env(nil), testConsole(&out, &errOut))
+	var out, errOut bytes.Buffer
+
+	code := run(t.Context(), []string{"fidelity", path}, env(nil), testConsole(&out, &errOut))
 	assert.Equal(t, 0, code, out.String()+errOut.String())
 	assert.Regexp(t, `\n\d+ exchanges replayed against the embedded Clerk: 0 differences, 0 skipped\n$`, out.String())
 
-	changed := strings.Replace(string(raw), `"code\":\"duplicate_record\"`, `"code\":\"duplicate_invitation\"`, 1)
-	require.NotEqual(t, string(raw), changed)
+	changed := strings.Replace(raw, `"code\":\"duplicate_record\"`, `"code\":\"duplicate_invitation\"`, 1)
+	require.NotEqual(t, raw, changed)
 	require.NoError(t, os.WriteFile(path, []byte(changed), 0o600))
 	out.Reset()
 	code = run(t.Context(), []string{"fidelity", path}, env(nil), testConsole(&out, &errOut))
