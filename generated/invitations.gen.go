@@ -76,51 +76,6 @@ func (e InvitationTemplateSlug) Valid() bool {
 	}
 }
 
-// Defines values for RevokedInvitationObject.
-const (
-	RevokedInvitationObjectInvitation RevokedInvitationObject = "invitation"
-)
-
-// Valid indicates whether the value is a known member of the RevokedInvitationObject enum.
-func (e RevokedInvitationObject) Valid() bool {
-	switch e {
-	case RevokedInvitationObjectInvitation:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for RevokedInvitationRevoked.
-const (
-	RevokedInvitationRevokedTrue RevokedInvitationRevoked = true
-)
-
-// Valid indicates whether the value is a known member of the RevokedInvitationRevoked enum.
-func (e RevokedInvitationRevoked) Valid() bool {
-	switch e {
-	case RevokedInvitationRevokedTrue:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for RevokedInvitationStatus.
-const (
-	RevokedInvitationStatusRevoked RevokedInvitationStatus = "revoked"
-)
-
-// Valid indicates whether the value is a known member of the RevokedInvitationStatus enum.
-func (e RevokedInvitationStatus) Valid() bool {
-	switch e {
-	case RevokedInvitationStatusRevoked:
-		return true
-	default:
-		return false
-	}
-}
-
 // BulkInvitationParams One item of a bulk create: the fields of a single create, where `public_metadata` and
 // `redirect_url` may also be `null` and `template_slug` defaults to `invitation`. Unknown
 // fields are rejected.
@@ -259,36 +214,7 @@ type InvitationStatus string
 type InvitationTemplateSlug string
 
 // RevokedInvitation The answer to a revoke, an invitation that is now revoked.
-type RevokedInvitation struct {
-	// CreatedAt Unix time in milliseconds.
-	CreatedAt    int64  `json:"created_at"`
-	EmailAddress string `json:"email_address"`
-
-	// ExpiresAt Unix time in milliseconds after which the invitation is expired.
-	ExpiresAt *int64 `json:"expires_at,omitempty"`
-
-	// ID `inv_…`
-	ID             string                   `json:"id"`
-	Object         RevokedInvitationObject  `json:"object"`
-	PublicMetadata map[string]interface{}   `json:"public_metadata"`
-	Revoked        RevokedInvitationRevoked `json:"revoked"`
-	Status         RevokedInvitationStatus  `json:"status"`
-
-	// UpdatedAt Unix time in milliseconds.
-	UpdatedAt int64 `json:"updated_at"`
-
-	// URL The link that accepts the invitation.
-	URL *string `json:"url,omitempty"`
-}
-
-// RevokedInvitationObject defines model for RevokedInvitation.Object.
-type RevokedInvitationObject string
-
-// RevokedInvitationRevoked defines model for RevokedInvitation.Revoked.
-type RevokedInvitationRevoked bool
-
-// RevokedInvitationStatus defines model for RevokedInvitation.Status.
-type RevokedInvitationStatus string
+type RevokedInvitation = Invitation
 
 // InvitationID defines model for InvitationID.
 type InvitationID = string

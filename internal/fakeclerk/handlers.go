@@ -322,23 +322,7 @@ func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationR
 	r.inv.UpdatedAt = s.nowLocked().UnixMilli()
 	r.render()
 	s.revoked++
-	return generated.RevokeInvitation200JSONResponse(revokedInvitation(r.inv)), nil
-}
-
-// revokedInvitation is inv in the revoke answer's own type.
-func revokedInvitation(inv generated.Invitation) generated.RevokedInvitation {
-	return generated.RevokedInvitation{
-		Object:         generated.RevokedInvitationObject(inv.Object),
-		ID:             inv.ID,
-		EmailAddress:   inv.EmailAddress,
-		PublicMetadata: inv.PublicMetadata,
-		Revoked:        true,
-		Status:         generated.RevokedInvitationStatusRevoked,
-		URL:            inv.URL,
-		ExpiresAt:      inv.ExpiresAt,
-		CreatedAt:      inv.CreatedAt,
-		UpdatedAt:      inv.UpdatedAt,
-	}
+	return generated.RevokeInvitation200JSONResponse(r.inv), nil
 }
 
 // DeleteInvitation removes an invitation of any status for good. Clerk's JavaScript SDK is the

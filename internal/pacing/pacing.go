@@ -20,8 +20,9 @@ import (
 	"time"
 )
 
-// Budget allows Calls calls in any window of length Per. A zero Budget allows everything.
-type Budget struct {
+// Budget allows Calls calls in any window of length Per; a zero Budget allows everything. It is
+// the structure of invitations.Budget, the one budget type, which converts to it implicitly.
+type Budget = struct {
 	Calls int
 	Per   time.Duration
 }
@@ -33,24 +34,15 @@ type Limiter struct {
 	perOp   map[string]*window
 	blocked map[string]time.Time // operation -> no call before this time (after a 429)
 	seq     uint64               // the last call's id
-
-	now   func() time.Time
-	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New returns a Limiter with an overall budget for every call and a budget per operation name.
 // A Limiter without budgets still holds operations back after a 429 (see Block).
 func New(overall Budget, perOp map[string]Budget) *Limiter {
-	l := &Limiter{overall: newWindow(overall), perOp: map[string]*window{}, blocked: map[string]time.Time{}, now: time.Now, sleep: Sleep}
+	l := &Limiter{overall: newWindow(overall), perOp: map[string]*window{}, blocked: map[string]time.Time{}}
 	for op, b := range perOp {
 		l.perOp[op] = newWindow(b)
 	}
-	return l
-}
-
-// WithClock replaces the clock and the sleep of l, for tests; it returns l.
-func (l *Limiter) WithClock(now func() time.Time, sleep func(context.Context, time.Duration) error) *Limiter {
-	l.now, l.sleep = now, sleep
 	return l
 }
 
@@ -91,7 +83,7 @@ func (t Ticket) Done() {
 	l := t.l
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
+	now := time.Now()
 	l.overall.settle(t.id, now)
 	if w := l.perOp[t.op]; w != nil {
 		w.settle(t.id, now)
@@ -104,7 +96,7 @@ func (l *Limiter) wait(ctx context.Context, op string, count bool) (uint64, erro
 			return 0, err
 		}
 		l.mu.Lock()
-		now := l.now()
+		now := time.Now()
 		wait := l.blocked[op].Sub(now)
 		wait = max(wait, l.overall.wait(now))
 		if w := l.perOp[op]; w != nil {
@@ -124,7 +116,7 @@ func (l *Limiter) wait(ctx context.Context, op string, count bool) (uint64, erro
 			return id, nil
 		}
 		l.mu.Unlock()
-		if err := l.sleep(ctx, wait); err != nil {
+		if err := Sleep(ctx, wait); err != nil {
 			return 0, err
 		}
 	}
@@ -209,9 +201,7 @@ func (w *window) add(now time.Time, id uint64) {
 func (w *window) settle(id uint64, now time.Time) {
 	for i := range w.entries {
 		if w.entries[i].id == id {
-			if now.After(w.entries[i].at) {
-				w.entries[i].at = now
-			}
+			w.entries[i].at = now
 			return
 		}
 	}

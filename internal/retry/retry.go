@@ -1,7 +1,9 @@
-// Package retry sends a client's requests with retries, pacing and logging: every request of a
-// call goes through a Doer, which decides, attempt by attempt, whether to send it again.
+// Package retry sends a client's requests with retries, pacing and logging. Its Doer is the
+// generated client's HttpRequestDoer: every request of a call goes through it, and it decides,
+// attempt by attempt, whether to send the request again.
 //
-// Whether that is safe depends on the call, which the client describes in a Call. A read is retried after any transient failure. A write (create, bulk create,
+// Whether that is safe depends on the call, which the client describes in a Call stored in the
+// request's context (With). A read is retried after any transient failure. A write (create, bulk create,
 // revoke, delete) has no idempotency key: after a failure that leaves it unknown whether the
 // server acted — the request went out and no usable answer came back — it is sent again only
 // when the call says the server would refuse a repeat instead of acting twice (RetryAmbiguous),
@@ -9,6 +11,7 @@
 package retry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -29,17 +32,15 @@ import (
 // Call describes one client call and collects what happened to it. The client stores it in the
 // request's context with With; Do reads the description and fills in the rest.
 type Call struct {
-	Op    string // "create", "bulk", "list", "revoke" or "delete": for pacing and logs
+	Op    string // one of the rules.Op… names: for pacing and logs
 	Write bool   // the call changes state and has no idempotency key
 	// RetryAmbiguous allows a write to be sent again after an attempt that may have taken
 	// effect, because the server refuses a repeat (duplicate_record, already revoked, 404)
 	// rather than acting twice.
 	RetryAmbiguous bool
 
-	Attempts     int       // attempts made
-	MaybeApplied bool      // an attempt of a write may have taken effect without a usable answer
-	ServerDate   time.Time // the Date header of the last answer; zero when there was none
-	ReceivedAt   time.Time // the client's clock when that answer arrived
+	Attempts     int  // attempts made
+	MaybeApplied bool // an attempt of a write may have taken effect without a usable answer
 }
 
 // Policy bounds the retries of a call.
@@ -56,12 +57,18 @@ type HTTPDoer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// Answer is a response read whole: Doer closes every body it opens, so connections are reused
+type callKey struct{}
+
+// With returns ctx carrying call, for Do.
+func With(ctx context.Context, call *Call) context.Context {
+	return context.WithValue(ctx, callKey{}, call)
+}
+
+// answer is a response read whole: Doer closes every body it opens, so connections are reused
 // and nothing is left for the caller to drain.
-type Answer struct {
-	StatusCode int
-	Header     http.Header
-	Body       []byte // at most Policy.MaxBody bytes
+type answer struct {
+	resp *http.Response
+	body []byte // at most Policy.MaxBody bytes
 }
 
 // Doer sends requests with retries.
@@ -73,9 +80,10 @@ type Doer struct {
 	Pacer  *pacing.Limiter
 	Logger *slog.Logger // nil: no logging
 
-	Now    func() time.Time                                 // nil: time.Now
-	Jitter func() float64                                   // in [0, 1); nil: math/rand/v2
-	Sleep  func(ctx context.Context, d time.Duration) error // nil: pacing.Sleep
+	Jitter func() float64 // in [0, 1); nil: math/rand/v2
+	// Skew, when not nil, receives the server's clock less the client's at every answer that
+	// carries a Date header.
+	Skew func(time.Duration)
 }
 
 // BodyTooLargeError is returned for a 2xx answer whose body exceeds Policy.MaxBody.
@@ -101,35 +109,51 @@ func (e *BodyReadError) Error() string {
 
 func (e *BodyReadError) Unwrap() error { return e.Err }
 
-// Send sends req for call, again as call and the Policy allow, and returns the last answer, or
-// the error that ended the call. A request with a body must be able to give it again (GetBody,
-// which http.NewRequest sets for in-memory bodies); req itself is sent first and never changed.
-func (d *Doer) Send(req *http.Request, call *Call) (Answer, error) {
+// Do sends req for the Call in its context (a read named by the method when there is none), again
+// as the call and the Policy allow, and returns the last answer, its body read whole, or the
+// error that ended the call. A request with a body must be able to give it again (GetBody, which
+// http.NewRequest sets for in-memory bodies); req itself is sent first and never changed.
+func (d *Doer) Do(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	call, _ := ctx.Value(callKey{}).(*Call)
+	if call == nil {
+		call = &Call{Op: req.Method}
+	}
+	ans, err := d.send(req, call)
+	if err != nil {
+		return nil, err
+	}
+	ans.resp.Body = io.NopCloser(bytes.NewReader(ans.body))
+	ans.resp.ContentLength = int64(len(ans.body))
+	return ans.resp, nil
+}
+
+func (d *Doer) send(req *http.Request, call *Call) (answer, error) {
 	ctx := req.Context()
 	for attempt := 1; ; attempt++ {
 		var ticket pacing.Ticket
 		if d.Pacer != nil {
 			var err error
 			if ticket, err = d.Pacer.Take(ctx, call.Op); err != nil {
-				return Answer{}, err
+				return answer{}, err
 			}
 		}
 		call.Attempts = attempt
-		began := d.now()
+		began := time.Now()
 		ans, sent, err := d.attempt(req, attempt)
-		took := d.now().Sub(began)
+		took := time.Now().Sub(began)
 		ticket.Done() // the server had the request by now, if it ever will
 
 		var wait time.Duration
 		switch {
-		case err == nil && ans.StatusCode >= 200 && ans.StatusCode < 300:
-			d.answered(call, ans)
+		case err == nil && ans.resp.StatusCode >= 200 && ans.resp.StatusCode < 300:
+			d.answered(ans)
 			d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
 			return ans, nil
 
-		case err == nil && retryableStatus(ans.StatusCode):
-			d.answered(call, ans)
-			if ans.StatusCode != http.StatusTooManyRequests && call.Write {
+		case err == nil && retryableStatus(ans.resp.StatusCode):
+			d.answered(ans)
+			if ans.resp.StatusCode != http.StatusTooManyRequests && call.Write {
 				// A proxy's 502/503/504 may stand in front of a server that acted.
 				call.MaybeApplied = true
 				if !call.RetryAmbiguous {
@@ -138,11 +162,11 @@ func (d *Doer) Send(req *http.Request, call *Call) (Answer, error) {
 				}
 			}
 			wait = d.backoff(attempt)
-			if ans.StatusCode == http.StatusTooManyRequests {
-				if ra := ParseRetryAfter(ans.Header.Get("Retry-After"), d.now()); ra > 0 {
+			if ans.resp.StatusCode == http.StatusTooManyRequests {
+				if ra := ParseRetryAfter(ans.resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
 					wait = ra
 					if d.Pacer != nil {
-						d.Pacer.Block(call.Op, d.now().Add(min(ra, maxBlock)))
+						d.Pacer.Block(call.Op, time.Now().Add(min(ra, maxBlock)))
 					}
 				}
 			}
@@ -153,7 +177,7 @@ func (d *Doer) Send(req *http.Request, call *Call) (Answer, error) {
 			d.log(ctx, slog.LevelInfo, call, &ans, took, nil, wait)
 
 		case err == nil:
-			d.answered(call, ans)
+			d.answered(ans)
 			d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
 			return ans, nil
 
@@ -163,27 +187,27 @@ func (d *Doer) Send(req *http.Request, call *Call) (Answer, error) {
 				// The server acted and answered; only the answer is unusable.
 				call.MaybeApplied = call.MaybeApplied || call.Write
 				d.log(ctx, slog.LevelWarn, call, nil, took, err, 0)
-				return Answer{}, err
+				return answer{}, err
 			}
 			if sent && call.Write {
 				call.MaybeApplied = true
 			}
 			if ctx.Err() != nil || sent && call.Write && !call.RetryAmbiguous || attempt > d.Policy.MaxRetries {
 				d.log(ctx, slog.LevelWarn, call, nil, took, err, 0)
-				return Answer{}, err
+				return answer{}, err
 			}
 			wait = d.backoff(attempt)
 			d.log(ctx, slog.LevelInfo, call, nil, took, err, wait)
 		}
-		if err := d.sleep(ctx, wait); err != nil {
-			return Answer{}, err
+		if err := pacing.Sleep(ctx, wait); err != nil {
+			return answer{}, err
 		}
 	}
 }
 
 // attempt sends req once more and reads its answer. sent reports whether the request may have
 // reached the server when err is not nil.
-func (d *Doer) attempt(req *http.Request, attempt int) (ans Answer, sent bool, err error) {
+func (d *Doer) attempt(req *http.Request, attempt int) (ans answer, sent bool, err error) {
 	r := req
 	if attempt > 1 {
 		// A fresh request: the transport may still hold the last one.
@@ -217,7 +241,7 @@ func (d *Doer) attempt(req *http.Request, attempt int) (ans Answer, sent bool, e
 	case int64(len(buf)) > d.Policy.MaxBody:
 		buf = buf[:d.Policy.MaxBody] // an error answer keeps what fits
 	}
-	return Answer{StatusCode: resp.StatusCode, Header: resp.Header, Body: buf}, true, nil
+	return answer{resp: resp, body: buf}, true, nil
 }
 
 // readBody reads at most limit+1 bytes, so that a body over the limit can be told apart. A body
@@ -231,13 +255,13 @@ func readBody(body io.Reader, length, limit int64) ([]byte, error) {
 	return buf[:n], err
 }
 
-func (d *Doer) answered(call *Call, ans Answer) {
-	call.ReceivedAt = d.now()
-	call.ServerDate = time.Time{}
-	if date := ans.Header.Get("Date"); date != "" {
-		if t, err := http.ParseTime(date); err == nil {
-			call.ServerDate = t
-		}
+// answered tells Skew how far the server's clock, read from the Date header, is from the client's.
+func (d *Doer) answered(ans answer) {
+	if d.Skew == nil {
+		return
+	}
+	if t, err := http.ParseTime(ans.resp.Header.Get("Date")); err == nil {
+		d.Skew(t.Sub(time.Now()))
 	}
 }
 
@@ -272,22 +296,8 @@ func (d *Doer) backoff(attempt int) time.Duration {
 	return time.Duration(jitter() * float64(ceiling))
 }
 
-func (d *Doer) now() time.Time {
-	if d.Now != nil {
-		return d.Now()
-	}
-	return time.Now()
-}
-
-func (d *Doer) sleep(ctx context.Context, wait time.Duration) error {
-	if d.Sleep != nil {
-		return d.Sleep(ctx, wait)
-	}
-	return pacing.Sleep(ctx, wait)
-}
-
 // log records one attempt: never a body, a query string (it can hold an address) or a header.
-func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *Answer, took time.Duration, err error, retryIn time.Duration) {
+func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, ans *answer, took time.Duration, err error, retryIn time.Duration) {
 	if d.Logger == nil || !d.Logger.Enabled(ctx, level) {
 		return
 	}
@@ -296,9 +306,9 @@ func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *Answ
 		slog.Int("attempt", call.Attempts),
 		slog.Duration("duration", took),
 	}
-	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode))
-		if trace := resp.Header.Get("Clerk-Trace-Id"); trace != "" {
+	if ans != nil {
+		attrs = append(attrs, slog.Int("status", ans.resp.StatusCode))
+		if trace := ans.resp.Header.Get("Clerk-Trace-Id"); trace != "" {
 			attrs = append(attrs, slog.String("trace_id", trace))
 		}
 	}

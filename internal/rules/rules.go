@@ -42,6 +42,16 @@ const (
 	OverallWindow      = 10 * time.Second
 )
 
+// The operations' names, one set for the client's errors, logs and pacing and for the embedded
+// Clerk's budgets, faults and request log.
+const (
+	OpCreate = "create"      // CreateInvitation, POST /invitations
+	OpBulk   = "bulk create" // CreateBulkInvitations, POST /invitations/bulk
+	OpList   = "list"        // ListInvitations, GET /invitations
+	OpRevoke = "revoke"      // RevokeInvitation, POST /invitations/{invitation_id}/revoke
+	OpDelete = "delete"      // DeleteInvitation, DELETE /invitations/{invitation_id}
+)
+
 // DefaultOrderBy is the list order without order_by: newest first.
 const DefaultOrderBy = "-created_at"
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
@@ -30,15 +31,15 @@ const (
 // per-call state and is safe for concurrent use by multiple goroutines, which share its pacing
 // budgets (WithPacing).
 type Client struct {
-	doer       *retry.Doer
-	base       url.URL // DefaultBaseURL or WithBaseURL's, parsed once
-	headers    requestHeaders
+	api        *generated.Client
 	secretKey  string
 	baseURL    string
 	apiVersion string
+	pacer      *pacing.Limiter // nil without WithPacing
+	// skew is the server's clock less the client's, from the latest Date header; nil before one.
+	skew atomic.Pointer[time.Duration]
 
 	addressLocks keyLocks // EnsureInvited: one call per address at a time
-	pacer        *pacing.Limiter
 }
 
 // New returns a Client that authenticates with secretKey, an instance's secret key
@@ -67,23 +68,22 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if cfg.userAgent != "" {
 		ua = cfg.userAgent + " " + ua
 	}
+	c := &Client{secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion}
 	doer := &retry.Doer{
 		Next:   httpClient(cfg),
 		Policy: retry.Policy{MaxRetries: cfg.retries, MaxWait: cfg.maxRetryWait, BaseDelay: baseBackoff, MaxDelay: maxBackoff, MaxBody: maxResponseBody},
 		Logger: cfg.logger,
+		Skew:   func(d time.Duration) { c.skew.Store(&d) },
 	}
 	if b := cfg.budgets; b != nil {
-		doer.Pacer = pacing.New(pacing.Budget(b.Overall), map[string]pacing.Budget{
-			opCreate: pacing.Budget(b.Create),
-			opBulk:   pacing.Budget(b.Bulk),
-		})
+		c.pacer = pacing.New(b.Overall, map[string]pacing.Budget{rules.OpCreate: b.Create, rules.OpBulk: b.Bulk})
+		doer.Pacer = c.pacer
 	}
-	base, err := url.Parse(cfg.baseURL)
+	api, err := newAPI(cfg.baseURL, doer, secretKey, cfg.apiVersion, ua)
 	if err != nil {
 		return nil, fmt.Errorf("invitations: New: %w", err)
 	}
-	c := &Client{doer: doer, base: *base, headers: newRequestHeaders(secretKey, cfg.apiVersion, ua),
-		secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion, pacer: doer.Pacer}
+	c.api = api
 	return c, nil
 }
 
@@ -142,15 +142,6 @@ func maskKey(key string) string {
 	return "***"
 }
 
-// The operations' names, in errors, logs and pacing.
-const (
-	opCreate = "create"
-	opBulk   = "bulk create"
-	opList   = "list"
-	opRevoke = "revoke"
-	opDelete = "delete"
-)
-
 // Create creates one invitation and returns it. Clerk emails the link unless p.Notify is
 // Ptr(false).
 //
@@ -169,11 +160,16 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error
 		return nil, err
 	}
 	ignore := p.IgnoreExisting != nil && *p.IgnoreExisting
-	call := &retry.Call{Op: opCreate, Write: true, RetryAmbiguous: !ignore}
+	call := &retry.Call{Op: rules.OpCreate, Write: true, RetryAmbiguous: !ignore}
 	began := time.Now()
-	inv, err := c.one(ctx, call, http.MethodPost, "/invitations", "", p.toGenerated())
-	if err == nil || !call.MaybeApplied || !reconcilable(ctx, err) {
-		return inv, err
+	g, _, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.CreateInvitation(ctx, p.toGenerated()) },
+		generated.ParseCreateInvitationResponse, generated.CreateInvitationResponse.GetJSON200)
+	if err == nil {
+		inv := fromGenerated(g)
+		return &inv, nil
+	}
+	if !call.MaybeApplied || !reconcilable(ctx, err) {
+		return nil, err
 	}
 	found, lookupErr := c.findCreated(ctx, began, []string{p.EmailAddress})
 	if lookupErr == nil && found != nil {
@@ -206,7 +202,7 @@ func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invita
 		addrs[i] = p.EmailAddress
 		ignore = ignore || p.IgnoreExisting != nil && *p.IgnoreExisting
 	}
-	call := &retry.Call{Op: opBulk, Write: true, RetryAmbiguous: !ignore}
+	call := &retry.Call{Op: rules.OpBulk, Write: true, RetryAmbiguous: !ignore}
 	began := time.Now()
 	out, err := c.bulk(ctx, call, body, addrs)
 	if err == nil || !call.MaybeApplied || !reconcilable(ctx, err) {
@@ -220,23 +216,20 @@ func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invita
 }
 
 func (c *Client) bulk(ctx context.Context, call *retry.Call, body generated.CreateBulkInvitationsJSONRequestBody, addrs []string) ([]Invitation, error) {
-	raw, err := c.send(ctx, call, http.MethodPost, "/invitations/bulk", "", body)
+	list, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.CreateBulkInvitations(ctx, body) },
+		generated.ParseCreateBulkInvitationsResponse, generated.CreateBulkInvitationsResponse.GetJSON200)
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeInvitations(raw)
-	if err != nil {
-		return nil, unusable(call, raw, "the body does not decode", err)
+	if len(*list) != len(addrs) {
+		return nil, unusable(call, raw, fmt.Sprintf("%d invitations for %d items", len(*list), len(addrs)), nil)
 	}
-	if len(out) != len(addrs) {
-		return nil, unusable(call, raw, fmt.Sprintf("%d invitations for %d items", len(out), len(addrs)), nil)
-	}
-	for i, inv := range out {
+	for i, inv := range *list {
 		if !strings.EqualFold(inv.EmailAddress, addrs[i]) {
 			return nil, unusable(call, raw, fmt.Sprintf("invitation %d is not for item %d's address", i, i), nil)
 		}
 	}
-	return out, nil
+	return fromGeneratedList(*list), nil
 }
 
 // List returns one page of invitations matching p, with the total number of matches. Without
@@ -250,20 +243,24 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	return c.list(ctx, &retry.Call{Op: opList}, p)
+	return c.list(ctx, &retry.Call{Op: rules.OpList}, p)
 }
 
 func (c *Client) list(ctx context.Context, call *retry.Call, p ListParams) (*Page, error) {
-	raw, err := c.send(ctx, call, http.MethodGet, "/invitations", p.query(), nil)
+	answer, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.ListInvitations(ctx, p.toGenerated()) },
+		generated.ParseListInvitationsResponse, generated.ListInvitationsResponse.GetJSON200)
 	if err != nil {
 		return nil, err
 	}
-	// The server answers {data,total_count} to paginated=true; a bare array is accepted too.
-	invs, total, err := decodeList(raw)
+	// The client asks for {data, total_count}; a bare array (no count) is accepted too.
+	if page, err := answer.AsInvitationPage(); err == nil {
+		return &Page{Invitations: fromGeneratedList(page.Data), TotalCount: int(page.TotalCount)}, nil
+	}
+	list, err := answer.AsInvitationList()
 	if err != nil {
 		return nil, unusable(call, raw, "the body does not decode", err)
 	}
-	return &Page{Invitations: invs, TotalCount: total}, nil
+	return &Page{Invitations: fromGeneratedList(list), TotalCount: -1}, nil
 }
 
 // All returns an iterator over every invitation matching p, fetching pages of p.Limit from
@@ -294,7 +291,7 @@ func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, er
 			}
 			n := len(page.Invitations)
 			if n > 0 && page.Invitations[0].ID == lastFirst && page.Invitations[n-1].ID == lastLast {
-				yield(Invitation{}, &ResponseError{Operation: opList, StatusCode: http.StatusOK, Attempts: 1,
+				yield(Invitation{}, &ResponseError{Operation: rules.OpList, StatusCode: http.StatusOK, Attempts: 1,
 					Reason: fmt.Sprintf("offset %d answered the same page as the offset before it: the server ignores offset", q.Offset)})
 				return
 			}
@@ -327,13 +324,18 @@ func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	call := &retry.Call{Op: opRevoke, Write: true, RetryAmbiguous: true}
-	inv, err := c.one(ctx, call, http.MethodPost, "/invitations/"+id+"/revoke", "", nil)
-	if err == nil || !call.MaybeApplied || !(reconcilable(ctx, err) || errors.Is(err, ErrAlreadyRevoked)) {
-		return inv, err
+	call := &retry.Call{Op: rules.OpRevoke, Write: true, RetryAmbiguous: true}
+	g, _, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.RevokeInvitation(ctx, id) },
+		generated.ParseRevokeInvitationResponse, generated.RevokeInvitationResponse.GetJSON200)
+	if err == nil {
+		inv := fromGenerated(g)
+		return &inv, nil
 	}
-	found, lookupErr := c.findByID(ctx, id)
-	if lookupErr == nil && found != nil && found.Status == StatusRevoked {
+	if !call.MaybeApplied || !(reconcilable(ctx, err) || errors.Is(err, ErrAlreadyRevoked)) {
+		return nil, err
+	}
+	found, lookupErr := c.Get(ctx, id)
+	if lookupErr == nil && found.Status == StatusRevoked {
 		return found, nil
 	}
 	return nil, settled(err, false)
@@ -356,7 +358,7 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
-	call := &retry.Call{Op: opDelete, Write: true, RetryAmbiguous: true}
+	call := &retry.Call{Op: rules.OpDelete, Write: true, RetryAmbiguous: true}
 	err := c.delete(ctx, call, id)
 	switch {
 	case err == nil || !call.MaybeApplied:
@@ -366,31 +368,22 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	case !reconcilable(ctx, err):
 		return err
 	}
-	if found, lookupErr := c.findByID(ctx, id); lookupErr == nil && found == nil {
+	if _, lookupErr := c.Get(ctx, id); errors.Is(lookupErr, errNoSuchID) {
 		return nil // gone
 	}
 	return settled(err, false)
 }
 
 func (c *Client) delete(ctx context.Context, call *retry.Call, id string) error {
-	raw, err := c.send(ctx, call, http.MethodDelete, "/invitations/"+id, "", nil)
+	out, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.DeleteInvitation(ctx, id) },
+		generated.ParseDeleteInvitationResponse, generated.DeleteInvitationResponse.GetJSON200)
 	if err != nil {
 		return err
 	}
-	out, err := decodeDeleted(raw)
-	if err != nil {
-		return unusable(call, raw, "the body does not decode", err)
-	}
-	if !out.Deleted || out.ID != "" && out.ID != id {
+	if !out.Deleted || out.ID != nil && *out.ID != id {
 		return unusable(call, raw, fmt.Sprintf("the answer does not confirm that %s was deleted", id), nil)
 	}
 	return nil
-}
-
-// unusable is the *ResponseError for a 2xx answer; a write's answer says it acted.
-func unusable(call *retry.Call, body []byte, reason string, err error) *ResponseError {
-	return &ResponseError{Operation: call.Op, StatusCode: http.StatusOK, Attempts: call.Attempts, MaybeApplied: call.Write,
-		Reason: reason, Body: body[:min(len(body), 1<<10)], Err: err}
 }
 
 // reconcilable reports whether err leaves a write's outcome open, so that looking at what the
@@ -431,11 +424,11 @@ const clockSlack = 2 * time.Second
 // findCreated looks for the pending invitations a create or bulk create call that began at
 // began made for addrs, one per address in order. It returns nil when not all are there.
 //
-// "Made by the call" is "created since the call began", on the server's clock: the server's
-// Date header, less the time that has passed on the client's clock since began (clock skew
-// cancels out). Without a Date header the client's clock is used, with two minutes to spare.
+// "Made by the call" is "created since the call began", on the server's clock: began moved by
+// how far the server's Date headers show its clock to be from the client's. Before any Date
+// header, two minutes before began.
 func (c *Client) findCreated(ctx context.Context, began time.Time, addrs []string) ([]Invitation, error) {
-	p := ListParams{Statuses: []Status{StatusPending}, OrderBy: "-created_at", Limit: rules.MaxLimit}
+	p := ListParams{Statuses: []Status{StatusPending}, OrderBy: "-created_at"}
 	if len(addrs) == 1 {
 		p.Query = addrs[0] // a substring match; the exact comparison is below
 	}
@@ -444,33 +437,19 @@ func (c *Client) findCreated(ctx context.Context, began time.Time, addrs []strin
 		want[strings.ToLower(a)]++
 	}
 	candidates := map[string][]Invitation{}
-	var since time.Time
-	for {
-		call := &retry.Call{Op: opList}
-		page, err := c.list(ctx, call, p)
+	for inv, err := range c.All(ctx, p) {
 		if err != nil {
 			return nil, err
 		}
-		if since.IsZero() {
-			since = began.Add(-2 * time.Minute)
-			if !call.ServerDate.IsZero() {
-				since = call.ServerDate.Add(-call.ReceivedAt.Sub(began) - clockSlack)
-			}
+		since := began.Add(-2 * time.Minute)
+		if skew := c.skew.Load(); skew != nil {
+			since = began.Add(*skew - clockSlack)
 		}
-		older := false
-		for _, inv := range page.Invitations {
-			if inv.CreatedAt.Before(since) {
-				older = true
-				continue
-			}
-			key := strings.ToLower(inv.EmailAddress)
-			if want[key] > 0 && inv.Status == StatusPending {
-				candidates[key] = append(candidates[key], inv)
-			}
+		if inv.CreatedAt.Before(since) {
+			break // newest first: the rest is older still
 		}
-		p.Offset += len(page.Invitations)
-		if older || len(page.Invitations) < p.Limit || page.TotalCount >= 0 && p.Offset >= page.TotalCount {
-			break
+		if key := strings.ToLower(inv.EmailAddress); want[key] > 0 {
+			candidates[key] = append(candidates[key], inv)
 		}
 	}
 	out := make([]Invitation, len(addrs))
@@ -482,19 +461,4 @@ func (c *Client) findCreated(ctx context.Context, began time.Time, addrs []strin
 		out[i], candidates[key] = candidates[key][0], candidates[key][1:]
 	}
 	return out, nil
-}
-
-// findByID returns the invitation with exactly this id, in any status, or nil.
-func (c *Client) findByID(ctx context.Context, id string) (*Invitation, error) {
-	p := ListParams{Query: id, Statuses: []Status{StatusPending, StatusAccepted, StatusRevoked, StatusExpired}, Limit: rules.MaxLimit}
-	page, err := c.list(ctx, &retry.Call{Op: opList}, p)
-	if err != nil {
-		return nil, err
-	}
-	for _, inv := range page.Invitations {
-		if inv.ID == id {
-			return &inv, nil
-		}
-	}
-	return nil, nil
 }

@@ -32,8 +32,12 @@ func (c *Client) Get(ctx context.Context, id string) (*Invitation, error) {
 			return &inv, nil
 		}
 	}
-	return nil, fmt.Errorf("invitations: get: no invitation has id %s: %w", id, ErrNotFound)
+	return nil, fmt.Errorf("invitations: get: no invitation has id %s: %w", id, errNoSuchID)
 }
+
+// errNoSuchID is Get's answer when the list holds no invitation with the id: it matches
+// ErrNotFound, and, unlike a 404 from a proxy, says the server was asked and has none.
+var errNoSuchID = fmt.Errorf("%w", ErrNotFound)
 
 // FindByEmail returns the invitations for email, newest first, in the given statuses; with no
 // statuses, in every status, revoked included. The address matches exactly, ignoring case:

@@ -228,7 +228,7 @@ func (r *bulkRun) send(ctx context.Context) error {
 // bulk sends one batch, and what a refusal leaves of it, until every address has an outcome.
 func (r *bulkRun) bulk(ctx context.Context, batch []int) error {
 	for len(batch) > 0 {
-		if err := r.ready(ctx, opBulk); err != nil {
+		if err := r.ready(ctx, rules.OpBulk); err != nil {
 			return err
 		}
 		items := make([]CreateParams, len(batch))
@@ -298,7 +298,7 @@ func (r *bulkRun) singles(ctx context.Context, idx []int) error {
 // single creates entry i, waiting out 429s, and settles it.
 func (r *bulkRun) single(ctx context.Context, i int) error {
 	for {
-		if err := r.ready(ctx, opCreate); err != nil {
+		if err := r.ready(ctx, rules.OpCreate); err != nil {
 			return err
 		}
 		var inv *Invitation

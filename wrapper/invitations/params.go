@@ -2,8 +2,6 @@ package invitations
 
 import (
 	"fmt"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
@@ -134,35 +132,25 @@ func (p ListParams) validate() error {
 	return nil
 }
 
-// query encodes p as ListInvitations' query string, always asking for the paginated shape.
-func (p ListParams) query() string {
-	var b strings.Builder
-	b.Grow(64 + len(p.Query))
+// toGenerated is p as ListInvitations' parameters, always asking for the paginated shape.
+func (p ListParams) toGenerated() *generated.ListInvitationsParams {
+	g := &generated.ListInvitationsParams{Paginated: Ptr(true)}
 	for _, s := range p.Statuses {
-		b.WriteString("status=")
-		b.WriteString(url.QueryEscape(string(s)))
-		b.WriteByte('&')
+		g.Status = append(g.Status, generated.InvitationStatus(s))
 	}
 	if p.Query != "" {
-		b.WriteString("query=")
-		b.WriteString(url.QueryEscape(p.Query))
-		b.WriteByte('&')
+		g.Query = &p.Query
 	}
 	if p.OrderBy != "" {
-		b.WriteString("order_by=")
-		b.WriteString(url.QueryEscape(p.OrderBy)) // "+" becomes %2B
-		b.WriteByte('&')
+		g.OrderBy = &p.OrderBy
 	}
-	b.WriteString("paginated=true")
 	if p.Limit != 0 {
-		b.WriteString("&limit=")
-		b.WriteString(strconv.Itoa(p.Limit))
+		g.Limit = &p.Limit
 	}
 	if p.Offset != 0 {
-		b.WriteString("&offset=")
-		b.WriteString(strconv.Itoa(p.Offset))
+		g.Offset = &p.Offset
 	}
-	return b.String()
+	return g
 }
 
 // checkID rejects an invitation id that is empty or could change which endpoint a request hits:

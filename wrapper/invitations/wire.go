@@ -1,0 +1,106 @@
+package invitations
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/generated"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/retry"
+)
+
+// Every call goes out through the generated client (package generated, made from openapi.yaml):
+// it builds the method, path, query and body, and decodes the answers into the generated types.
+// This file adds what it lacks: the headers, the retry layer underneath it as its
+// HttpRequestDoer, typed errors for everything but a usable 2xx, and the mapping from the
+// generated types to this package's.
+
+// newAPI returns the generated client for baseURL, sending through doer with the headers every
+// request carries.
+func newAPI(baseURL string, doer generated.HttpRequestDoer, secretKey, apiVersion, userAgent string) (*generated.Client, error) {
+	auth := "Bearer " + secretKey
+	return generated.NewClient(baseURL, generated.WithHTTPClient(doer),
+		generated.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", auth)
+			req.Header.Set("Clerk-API-Version", apiVersion)
+			req.Header.Set("User-Agent", userAgent)
+			req.Header.Set("Accept", "application/json")
+			return nil
+		}))
+}
+
+// send makes one call through the generated client: request sends it (with call in its
+// context, for the retry layer), parse is the operation's generated Parse…Response and json200
+// picks its 200 answer. It returns that answer and the raw body. Any status but 2xx is an
+// *APIError, no usable answer a *TransportError, and a 2xx the generated code cannot decode, or
+// that is not JSON, a *ResponseError.
+func send[R, B any](ctx context.Context, c *Client, call *retry.Call, request func(context.Context) (*http.Response, error),
+	parse func(*http.Response) (*R, error), json200 func(R) *B) (*B, []byte, error) {
+	if ctx == nil {
+		return nil, nil, fmt.Errorf("invitations: %s: nil context", call.Op)
+	}
+	resp, err := request(retry.With(ctx, call))
+	if err != nil {
+		var tooLarge *retry.BodyTooLargeError
+		if errors.As(err, &tooLarge) {
+			return nil, nil, &ResponseError{Operation: call.Op, StatusCode: tooLarge.StatusCode, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied,
+				Reason: fmt.Sprintf("response body exceeds %d bytes", tooLarge.Limit)}
+		}
+		return nil, nil, &TransportError{Operation: call.Op, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied, Err: err}
+	}
+	body, _ := io.ReadAll(resp.Body) // in memory: the retry layer has read it whole
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := newAPIError(call.Op, resp.StatusCode, resp.Header, body, c.secretKey)
+		e.Attempts, e.MaybeApplied = call.Attempts, call.MaybeApplied
+		return nil, nil, e
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	parsed, err := parse(resp)
+	if err != nil {
+		return nil, body, unusable(call, body, "the body does not decode", err)
+	}
+	out := json200(*parsed)
+	if out == nil {
+		return nil, body, unusable(call, body, fmt.Sprintf("a %d answer with content type %q is not the JSON the call expects", resp.StatusCode, resp.Header.Get("Content-Type")), nil)
+	}
+	return out, body, nil
+}
+
+// unusable is the *ResponseError for a 2xx answer; a write's answer says it acted.
+func unusable(call *retry.Call, body []byte, reason string, err error) *ResponseError {
+	return &ResponseError{Operation: call.Op, StatusCode: http.StatusOK, Attempts: call.Attempts, MaybeApplied: call.Write,
+		Reason: reason, Body: body[:min(len(body), 1<<10)], Err: err}
+}
+
+func fromGenerated(g *generated.Invitation) Invitation {
+	return Invitation{ID: g.ID, EmailAddress: g.EmailAddress, Status: Status(g.Status), Revoked: deref(g.Revoked), URL: deref(g.URL),
+		PublicMetadata: g.PublicMetadata, ExpiresAt: fromMillis(deref(g.ExpiresAt)), CreatedAt: fromMillis(g.CreatedAt), UpdatedAt: fromMillis(g.UpdatedAt)}
+}
+
+func fromGeneratedList(list []generated.Invitation) []Invitation {
+	out := make([]Invitation, len(list))
+	for i := range list {
+		out[i] = fromGenerated(&list[i])
+	}
+	return out
+}
+
+// fromMillis converts Clerk's Unix-millisecond timestamps; 0 stays the zero time.
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}
