@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/clerk-invitations/clerk-invitations-go/generated"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/retry"
 )
 
@@ -199,9 +201,48 @@ func newAPIError(op string, status int, header http.Header, body []byte, secret 
 		TraceID:    header.Get("Clerk-Trace-Id"),
 		RetryAfter: retry.ParseRetryAfter(header.Get("Retry-After"), time.Now()),
 	}
-	// Decoded loosely rather than into generated.ClerkErrors: an entry whose meta holds an
-	// unexpected type must not cost the caller every other entry.
-	var parsed struct {
+	details, trace := errorDetails(body)
+	for _, d := range details {
+		e.Errors = append(e.Errors, ErrorDetail{Code: redact(d.Code, secret), Message: redact(d.Message, secret), LongMessage: redact(d.LongMessage, secret),
+			ParamName: redact(d.ParamName, secret), Meta: redactValue(d.Meta, secret).(map[string]any)})
+	}
+	if trace != "" {
+		e.TraceID = trace
+	}
+	e.TraceID = redact(e.TraceID, secret)
+	return e
+}
+
+// errorDetails reads Clerk's error body, into generated.ClerkErrors where it fits. One that does
+// not (an entry whose meta holds a field of another type than openapi.yaml says) is read again
+// with each meta as a plain map, so that one odd field does not cost the caller every entry.
+func errorDetails(body []byte) ([]ErrorDetail, string) {
+	var out []ErrorDetail
+	var errs generated.ClerkErrors
+	if json.Unmarshal(body, &errs) == nil {
+		for _, d := range errs.Errors {
+			var meta map[string]any
+			if m := d.Meta; m != nil {
+				meta = maps.Clone(m.AdditionalProperties)
+				if meta == nil {
+					meta = map[string]any{}
+				}
+				if m.ParamName != nil {
+					meta["param_name"] = *m.ParamName
+				}
+				if m.EmailAddresses != nil {
+					addrs := make([]any, len(m.EmailAddresses))
+					for i, a := range m.EmailAddresses {
+						addrs[i] = a
+					}
+					meta["email_addresses"] = addrs
+				}
+			}
+			out = append(out, ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage, ParamName: paramName(d.Meta), Meta: meta})
+		}
+		return out, deref(errs.ClerkTraceID)
+	}
+	var loose struct {
 		Errors []struct {
 			Code        string         `json:"code"`
 			Message     string         `json:"message"`
@@ -210,23 +251,21 @@ func newAPIError(op string, status int, header http.Header, body []byte, secret 
 		} `json:"errors"`
 		ClerkTraceID string `json:"clerk_trace_id"`
 	}
-	if json.Unmarshal(body, &parsed) == nil {
-		for _, d := range parsed.Errors {
-			name, _ := d.Meta["param_name"].(string)
-			e.Errors = append(e.Errors, ErrorDetail{
-				Code:        redact(d.Code, secret),
-				Message:     redact(d.Message, secret),
-				LongMessage: redact(d.LongMessage, secret),
-				ParamName:   redact(name, secret),
-				Meta:        redactValue(d.Meta, secret).(map[string]any),
-			})
-		}
-		if parsed.ClerkTraceID != "" {
-			e.TraceID = parsed.ClerkTraceID
-		}
+	if json.Unmarshal(body, &loose) != nil {
+		return nil, ""
 	}
-	e.TraceID = redact(e.TraceID, secret)
-	return e
+	for _, d := range loose.Errors {
+		name, _ := d.Meta["param_name"].(string)
+		out = append(out, ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage, ParamName: name, Meta: d.Meta})
+	}
+	return out, loose.ClerkTraceID
+}
+
+func paramName(m *generated.ClerkErrorMeta) string {
+	if m == nil {
+		return ""
+	}
+	return deref(m.ParamName)
 }
 
 func redact(s, secret string) string {
