@@ -518,6 +518,8 @@ func TestUnknownRoute(t *testing.T) {
 	r := e.call("GET", "/v1/users", "")
 	assert.Equal(t, 404, r.status)
 	assert.Equal(t, []string{"resource_not_found"}, r.errorCodes())
+	// ServeMux would serve HEAD with the list's GET route; Clerk names no HEAD route.
+	assert.Equal(t, 404, e.call("HEAD", "/v1/invitations", "").status)
 }
 
 func TestConcurrentCreatesOfOneAddress(t *testing.T) {

@@ -29,17 +29,18 @@ func (s *Server) routes(inner func(http.Handler) http.Handler) http.Handler {
 			newError(http.StatusInternalServerError, "internal_clerk_error", "Oops, something went wrong", "The server failed to answer.").write(w)
 		},
 	})
-	var h http.Handler = s.checks(dispatcher{siw: generated.ServerInterfaceWrapper{Handler: strict, ErrorHandlerFunc: queryParamError}})
+	mux := newRouter(strict, queryParamError)
+	var h http.Handler = s.checks(dispatcher{mux})
 	if inner != nil {
 		h = inner(h)
 	}
-	return withRoute(s.withFaults(h))
+	return withRoute(mux, s.withFaults(h))
 }
 
 func (s *Server) withFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rt, ok := routeOf(r); ok {
-			if f, has := s.nextFault(rt.op); has && applyFault(w, r, f, next) {
+		if op, ok := routeOf(r); ok {
+			if f, has := s.nextFault(op); has && applyFault(w, r, f, next) {
 				return
 			}
 		}
@@ -67,8 +68,7 @@ func (s *Server) checks(next http.Handler) http.Handler {
 			return
 		}
 		// Every call spends the overall budget, a path that is no route included.
-		rt, _ := routeOf(r)
-		op := rt.op
+		op, _ := routeOf(r)
 		if e := s.rateLimited(op); e != nil {
 			e.write(w)
 			return

@@ -3,110 +3,109 @@ package fakeclerk
 import (
 	"context"
 	"net/http"
-	"net/url"
+	"net/http/httptest"
+	"path"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
 )
 
-// route is what a request is for: one of the invitation operations, with the invitation id for
-// revoke and delete. It is worked out once per request, from the path exactly as it was sent,
-// and the dispatcher, the rate limits and fault injection all use that one answer, so a path
-// spelt another way (encoded slashes, dot segments, doubled slashes) cannot reach an operation
-// while slipping past a budget or an injected fault.
-type route struct {
-	op Operation
-	id string // revoke and delete: the invitation id, unescaped
+// Requests are routed by the router oapi-codegen generates from openapi.yaml's paths (ServeMux
+// patterns such as "POST /v1/invitations/{invitation_id}/revoke"), so a path changed there
+// reaches the server with make generate. In front of it, withRoute works out once per request
+// which operation the request is for, from the pattern the router matches, and the rate limits,
+// faults and dispatch all use that one answer.
+
+// basePath is where the routes are mounted, as Clerk's servers URL has them.
+const basePath = "/v1"
+
+// newRouter returns the generated router serving si below basePath.
+func newRouter(si generated.ServerInterface, onParamError func(http.ResponseWriter, *http.Request, error)) *http.ServeMux {
+	mux := http.NewServeMux()
+	generated.HandlerWithOptions(si, generated.StdHTTPServerOptions{BaseURL: basePath, BaseRouter: mux, ErrorHandlerFunc: onParamError})
+	return mux
 }
 
 type routeKey struct{}
 
-// classify maps a request to its route. ok is false for every path that is not one of Clerk's
-// invitation routes in canonical form; those are answered with Clerk's 404 body, never with a
-// redirect to a cleaned path (a client that follows it would send its POST again).
-func classify(r *http.Request) (route, bool) {
-	rest, found := strings.CutPrefix(r.URL.EscapedPath(), "/v1/invitations")
-	if !found {
-		return route{}, false
-	}
-	var segs []string
-	if rest != "" {
-		if rest[0] != '/' {
-			return route{}, false // "/v1/invitationsX"
-		}
-		segs = strings.Split(rest[1:], "/")
-	}
-	switch {
-	case len(segs) == 0 && r.Method == http.MethodGet:
-		return route{op: OpList}, true
-	case len(segs) == 0 && r.Method == http.MethodPost:
-		return route{op: OpCreate}, true
-	case len(segs) == 1 && segs[0] == "bulk" && r.Method == http.MethodPost:
-		return route{op: OpBulk}, true
-	case len(segs) == 1 && r.Method == http.MethodDelete:
-		if id, ok := pathID(segs[0]); ok {
-			return route{op: OpDelete, id: id}, true
-		}
-	case len(segs) == 2 && segs[1] == "revoke" && r.Method == http.MethodPost:
-		if id, ok := pathID(segs[0]); ok {
-			return route{op: OpRevoke, id: id}, true
-		}
-	}
-	return route{}, false
-}
-
-// pathID unescapes one path segment holding an invitation id. Empty and dot segments are not
-// ids: a client library would have cleaned them into another path.
-func pathID(seg string) (string, bool) {
-	if seg == "" || seg == "." || seg == ".." {
-		return "", false
-	}
-	id, err := url.PathUnescape(seg)
-	if err != nil || id == "" {
-		return "", false
-	}
-	return id, true
-}
-
-// withRoute classifies the request and stores the answer in its context for the layers below.
-func withRoute(next http.Handler) http.Handler {
+// withRoute stores in the request's context the operation the router would serve it with. A
+// path that is not canonical (doubled slashes, dot segments, a trailing slash) is no route: it
+// is answered with Clerk's 404, never with the redirect to a cleaned path that ServeMux would
+// send (a client following it would send its POST again). So is a method the pattern does not
+// name: ServeMux serves HEAD with a GET route, which Clerk does not.
+func withRoute(mux *http.ServeMux, next http.Handler) http.Handler {
+	ops := operations()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rt, ok := classify(r); ok {
-			r = r.WithContext(context.WithValue(r.Context(), routeKey{}, rt))
+		if p := r.URL.EscapedPath(); p == path.Clean(p) {
+			if _, pattern := mux.Handler(r); strings.HasPrefix(pattern, r.Method+" ") && ops[pattern] != "" {
+				r = r.WithContext(context.WithValue(r.Context(), routeKey{}, ops[pattern]))
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// routeOf returns the route withRoute found for r.
-func routeOf(r *http.Request) (route, bool) {
-	rt, ok := r.Context().Value(routeKey{}).(route)
-	return rt, ok
+// routeOf returns the operation withRoute found for r.
+func routeOf(r *http.Request) (Operation, bool) {
+	op, ok := r.Context().Value(routeKey{}).(Operation)
+	return op, ok
 }
 
-// dispatcher calls the generated wrapper of the route's operation; anything else is Clerk's 404.
-type dispatcher struct {
-	siw generated.ServerInterfaceWrapper
-}
+// dispatcher serves a request with a route through the generated router; anything else is
+// Clerk's 404.
+type dispatcher struct{ mux *http.ServeMux }
 
 func (d dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt, ok := routeOf(r)
-	if !ok {
+	if _, ok := routeOf(r); !ok {
 		errNotFound().write(w)
 		return
 	}
-	switch rt.op {
-	case OpList:
-		d.siw.ListInvitations(w, r)
-	case OpCreate:
-		d.siw.CreateInvitation(w, r)
-	case OpBulk:
-		d.siw.CreateBulkInvitations(w, r)
-	case OpRevoke:
-		r.SetPathValue("invitation_id", rt.id)
-		d.siw.RevokeInvitation(w, r)
-	case OpDelete:
-		r.SetPathValue("invitation_id", rt.id)
-		d.siw.DeleteInvitation(w, r)
+	d.mux.ServeHTTP(w, r)
+}
+
+// operations maps each pattern the generated router registers to the operation it serves. It
+// is learnt from the generated code itself, once: a recorder stands in for the server, and each
+// pattern is sent one request.
+var operations = sync.OnceValue(func() map[string]Operation {
+	rec := &patterns{ServeMux: http.NewServeMux()}
+	var got Operation
+	generated.HandlerWithOptions(recorder{&got}, generated.StdHTTPServerOptions{BaseURL: basePath, BaseRouter: rec})
+	ops := make(map[string]Operation, len(rec.list))
+	for _, pattern := range rec.list {
+		method, p, _ := strings.Cut(pattern, " ")
+		got = ""
+		rec.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, pathParam.ReplaceAllString(p, "x"), nil))
+		ops[pattern] = got
 	}
+	return ops
+})
+
+var pathParam = regexp.MustCompile(`\{[^}]*\}`)
+
+// patterns is a ServeMux that lists the patterns registered on it.
+type patterns struct {
+	*http.ServeMux
+	list []string
+}
+
+func (p *patterns) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	p.list = append(p.list, pattern)
+	p.ServeMux.HandleFunc(pattern, h)
+}
+
+// recorder is a generated.ServerInterface that notes which operation was called.
+type recorder struct{ got *Operation }
+
+func (r recorder) ListInvitations(http.ResponseWriter, *http.Request, generated.ListInvitationsParams) {
+	*r.got = OpList
+}
+func (r recorder) CreateInvitation(http.ResponseWriter, *http.Request)      { *r.got = OpCreate }
+func (r recorder) CreateBulkInvitations(http.ResponseWriter, *http.Request) { *r.got = OpBulk }
+func (r recorder) RevokeInvitation(http.ResponseWriter, *http.Request, generated.InvitationID) {
+	*r.got = OpRevoke
+}
+func (r recorder) DeleteInvitation(http.ResponseWriter, *http.Request, generated.InvitationID) {
+	*r.got = OpDelete
 }
