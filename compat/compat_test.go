@@ -29,7 +29,7 @@ type sdk struct {
 
 func setup(t *testing.T, opts ...invitationstest.Option) sdk {
 	t.Helper()
-	srv := invitationstest.NewServer(t, append([]invitationstest.Option{invitationstest.WithClock(start)}, opts...)...)
+	srv := invitationstest.NewServer(t, append([]invitationstest.Option{invitationstest.WithValidation(), invitationstest.WithClock(start)}, opts...)...)
 	// Clerk's Go SDK wants the base URL with /v1, as the server's URL is.
 	cfg := clerk.BackendConfig{URL: clerk.String(srv.URL), Key: clerk.String(srv.SecretKey), HTTPClient: &http.Client{Timeout: 10 * time.Second}}
 	return sdk{
@@ -311,7 +311,7 @@ func TestDelete(t *testing.T) {
 
 func TestAuthAndRateLimits(t *testing.T) {
 	t.Parallel()
-	s := setup(t, invitationstest.WithRateLimits(invitationstest.RateLimits{CreatePerHour: 1}))
+	s := setup(t, invitationstest.WithRateLimits(invitations.Budgets{Create: invitations.Budget{Calls: 1, Per: time.Hour}}))
 	ctx := t.Context()
 
 	wrong := invitation.NewClient(&clerk.ClientConfig{BackendConfig: clerk.BackendConfig{URL: clerk.String(s.srv.URL), Key: clerk.String("sk_test_wrong")}})

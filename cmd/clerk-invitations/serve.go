@@ -55,9 +55,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	sl.MaxConns = *maxConns
 	switch *limits {
 	case "none":
-	case "dev", "prod":
-		l := fakeclerk.ClerkRateLimits(map[string]int{"dev": 100, "prod": 1000}[*limits])
-		opts.RateLimits = &l
+	case "dev":
+		b := invitations.DevelopmentBudgets()
+		opts.RateLimits = &b
+	case "prod":
+		b := invitations.ProductionBudgets()
+		opts.RateLimits = &b
 	default:
 		fmt.Fprintf(stderr, "clerk-invitations serve: --rate-limits must be none, dev or prod, not %q\n", *limits)
 		return 2

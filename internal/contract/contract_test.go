@@ -98,7 +98,7 @@ func TestSuitePassesAgainstTheEmbeddedServer(t *testing.T) {
 
 func TestSuiteFitsClerksDevelopmentRateLimits(t *testing.T) {
 	t.Parallel()
-	limits := fakeclerk.ClerkRateLimits(100)
+	limits := invitations.DevelopmentBudgets()
 	fake, base, calls := startCounting(t, func(o *fakeclerk.Options) {
 		o.RateLimits = &limits
 		o.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -17,6 +17,7 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 const key = "sk_test_fakeclerkkey"
@@ -437,7 +438,7 @@ func TestAPIVersionHeader(t *testing.T) {
 
 func TestRateLimits(t *testing.T) {
 	t.Parallel()
-	limits := fakeclerk.RateLimits{CreatePerHour: 2, Overall: 5, OverallWindow: 10 * time.Second}
+	limits := invitations.Budgets{Create: invitations.Budget{Calls: 2, Per: time.Hour}, Overall: invitations.Budget{Calls: 5, Per: 10 * time.Second}}
 	e := newEnv(t, func(o *fakeclerk.Options) { o.RateLimits = &limits })
 	e.create("a@example.com")
 	e.fake.Advance(10 * time.Minute)
@@ -463,7 +464,7 @@ func TestRateLimits(t *testing.T) {
 
 func TestRateLimitWindowsScale(t *testing.T) {
 	t.Parallel()
-	limits := fakeclerk.RateLimits{CreatePerHour: 1, CreateWindow: 2 * time.Second, BulkPerHour: 1, BulkWindow: 5 * time.Second}
+	limits := invitations.Budgets{Create: invitations.Budget{Calls: 1, Per: 2 * time.Second}, Bulk: invitations.Budget{Calls: 1, Per: 5 * time.Second}}
 	e := newEnv(t, func(o *fakeclerk.Options) { o.RateLimits = &limits })
 	e.create("a@example.com")
 	r := e.call("POST", "/v1/invitations", `{"email_address":"b@example.com"}`)
@@ -478,12 +479,6 @@ func TestRateLimitWindowsScale(t *testing.T) {
 	assert.Equal(t, 429, e.call("POST", "/v1/invitations/bulk", `[{"email_address":"d@example.com"}]`).status, "the bulk window is longer")
 	e.fake.Advance(3 * time.Second)
 	assert.Equal(t, 200, e.call("POST", "/v1/invitations/bulk", `[{"email_address":"d@example.com"}]`).status)
-}
-
-func TestClerkRateLimitsPreset(t *testing.T) {
-	t.Parallel()
-	l := fakeclerk.ClerkRateLimits(100)
-	assert.Equal(t, fakeclerk.RateLimits{CreatePerHour: 100, BulkPerHour: 25, Overall: 100, OverallWindow: 10 * time.Second}, l)
 }
 
 func TestFaults(t *testing.T) {

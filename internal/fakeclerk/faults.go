@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/httpbuf"
-	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // Fault is what the server does instead of (or around) answering a call normally.
@@ -120,79 +120,45 @@ func breakConnection(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-// RateLimits are request budgets per fixed window, counted on the server's clock. A zero
-// field disables that budget.
-type RateLimits struct {
-	CreatePerHour int           // POST /invitations, per CreateWindow
-	BulkPerHour   int           // POST /invitations/bulk, per BulkWindow
-	Overall       int           // every call, per OverallWindow
-	OverallWindow time.Duration // 0: 10 seconds
-	CreateWindow  time.Duration // 0: an hour, as Clerk counts; shorter windows speed tests up
-	BulkWindow    time.Duration // 0: an hour
-}
-
-// ClerkRateLimits returns Clerk's documented budgets: 100 creates and 25 bulk creates per hour,
-// and overall calls per 10 seconds (1000 for production instances, 100 for development).
-func ClerkRateLimits(overall int) RateLimits {
-	return RateLimits{CreatePerHour: rules.CreatesPerHour, BulkPerHour: rules.BulkCreatesPerHour, Overall: overall, OverallWindow: rules.OverallWindow}
-}
-
 type window struct {
 	start time.Time
 	count int
 }
 
+// limiter keeps Clerk's budgets as Clerk counts them: per fixed window, starting with the first
+// call after the last window ended. A budget without a positive count and window is no limit.
 type limiter struct {
-	limits  RateLimits
+	budgets invitations.Budgets
 	windows map[string]*window
-}
-
-func newLimiter(l RateLimits) *limiter {
-	if l.OverallWindow <= 0 {
-		l.OverallWindow = 10 * time.Second
-	}
-	if l.CreateWindow <= 0 {
-		l.CreateWindow = time.Hour
-	}
-	if l.BulkWindow <= 0 {
-		l.BulkWindow = time.Hour
-	}
-	return &limiter{limits: l, windows: map[string]*window{}}
 }
 
 // take spends one call of op at now; when a budget is exhausted it returns how long until
 // its window ends.
 func (l *limiter) take(op Operation, now time.Time) (wait time.Duration, ok bool) {
-	type budget struct {
-		key    string
-		limit  int
-		length time.Duration
-	}
-	budgets := []budget{{"overall", l.limits.Overall, l.limits.OverallWindow}}
+	budgets := map[string]invitations.Budget{"overall": l.budgets.Overall}
 	switch op {
 	case OpCreate:
-		budgets = append(budgets, budget{"create", l.limits.CreatePerHour, l.limits.CreateWindow})
+		budgets["create"] = l.budgets.Create
 	case OpBulk:
-		budgets = append(budgets, budget{"bulk", l.limits.BulkPerHour, l.limits.BulkWindow})
+		budgets["bulk"] = l.budgets.Bulk
 	}
 	// Check every budget before spending any, so a refused call costs nothing.
-	for _, b := range budgets {
-		if b.limit <= 0 {
+	for key, b := range budgets {
+		if b.Calls <= 0 || b.Per <= 0 {
+			delete(budgets, key)
 			continue
 		}
-		w := l.windows[b.key]
-		if w == nil || !now.Before(w.start.Add(b.length)) {
+		w := l.windows[key]
+		if w == nil || !now.Before(w.start.Add(b.Per)) {
 			w = &window{start: now}
-			l.windows[b.key] = w
+			l.windows[key] = w
 		}
-		if w.count >= b.limit {
-			return w.start.Add(b.length).Sub(now), false
+		if w.count >= b.Calls {
+			return w.start.Add(b.Per).Sub(now), false
 		}
 	}
-	for _, b := range budgets {
-		if b.limit > 0 {
-			l.windows[b.key].count++
-		}
+	for key := range budgets {
+		l.windows[key].count++
 	}
 	return 0, true
 }

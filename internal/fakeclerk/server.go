@@ -20,18 +20,20 @@ import (
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // Operation names one of the endpoints, for faults and rate limits.
 type Operation string
 
-// The operations.
+// The operations, by the project's one set of names.
 const (
-	OpCreate Operation = "create"
-	OpList   Operation = "list"
-	OpBulk   Operation = "bulk"
-	OpRevoke Operation = "revoke"
-	OpDelete Operation = "delete"
+	OpCreate Operation = rules.OpCreate
+	OpList   Operation = rules.OpList
+	OpBulk   Operation = rules.OpBulk
+	OpRevoke Operation = rules.OpRevoke
+	OpDelete Operation = rules.OpDelete
 )
 
 // DefaultMaxBodyBytes bounds a request body; larger bodies are rejected with 400.
@@ -48,8 +50,9 @@ type Options struct {
 	// Start is the clock's initial time. Zero: time.Now(). The clock only moves with Advance
 	// when Start is set; otherwise it follows the real clock plus what Advance added.
 	Start time.Time
-	// RateLimits enables 429 answers; nil disables them.
-	RateLimits *RateLimits
+	// RateLimits enables 429 answers once a budget is spent, with Retry-After set to the seconds
+	// left in its window; nil disables them. Clerk counts in fixed windows, and so does the server.
+	RateLimits *invitations.Budgets
 	// MaxBodyBytes bounds request bodies. 0: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// MaxInvitations bounds how many invitations the server holds, in any status; a create
@@ -145,7 +148,7 @@ func New(opts Options) *Server {
 		s.frozen, s.base = true, opts.Start
 	}
 	if opts.RateLimits != nil {
-		s.limits = newLimiter(*opts.RateLimits)
+		s.limits = &limiter{budgets: *opts.RateLimits, windows: map[string]*window{}}
 	}
 	s.handler = s.routes(opts.Inner)
 	return s

@@ -24,7 +24,7 @@ import (
 // have reported the truth: success, with the invitation the server holds.
 func TestExactlyOnce(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	client := srv.Client
 	const singles, bulks, perBulk = 200, 30, 5
 
@@ -122,7 +122,7 @@ func TestExactlyOnce(t *testing.T) {
 // calls reported created and not deleted.
 func TestMixedOperationsUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	client := srv.Client
 	ctx := t.Context()
 	var (

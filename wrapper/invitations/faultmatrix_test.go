@@ -214,7 +214,7 @@ func TestFaultMatrix(t *testing.T) {
 			if w, ok := fl.except[op.name]; ok {
 				r.want = w
 			}
-			r.srv = invitationstest.NewServer(t)
+			r.srv = invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 			timeout := matrixTimeout
 			if fl.timeout > 0 {
 				timeout = fl.timeout

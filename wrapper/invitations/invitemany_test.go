@@ -55,7 +55,7 @@ func entryFor(t *testing.T, r *invitations.BulkReport, addr string) invitations.
 
 func TestInviteManyReportsEveryAddress(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	c := srv.Client
 	srv.RegisterUser("user@example.com")
 	pending := mustCreate(t, c, invitations.CreateParams{EmailAddress: "pending@example.com"})
@@ -108,7 +108,7 @@ func TestInviteManyReportsEveryAddress(t *testing.T) {
 
 func TestInviteManySetsAsideAddressesAlreadyInvited(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("d", 10)
 	mustCreate(t, c, items[4])
@@ -123,7 +123,7 @@ func TestInviteManySetsAsideAddressesAlreadyInvited(t *testing.T) {
 
 func TestInviteManyFallsBackToSinglesForOtherRefusals(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("u", 10)
 	srv.RegisterUser(items[5].EmailAddress) // a bulk call cannot say which address is a user
@@ -136,7 +136,7 @@ func TestInviteManyFallsBackToSinglesForOtherRefusals(t *testing.T) {
 
 func TestInviteManyWaitsOutRateLimits(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	// The client itself gives up on any Retry-After; the engine waits it out.
 	c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithMaxRetryWait(0))
 	require.NoError(t, err)
@@ -152,7 +152,7 @@ func TestInviteManyWaitsOutRateLimits(t *testing.T) {
 // several windows meets no 429.
 func TestInviteManyKeepsToThePacing(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithRateLimits(invitationstest.RateLimits{Overall: 2, OverallWindow: 200 * time.Millisecond}))
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 2, Per: 200 * time.Millisecond}}))
 	var logs syncBuffer
 	c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL),
 		invitations.WithPacing(invitations.Budgets{Bulk: invitations.Budget{Calls: 2, Per: 250 * time.Millisecond}}),
@@ -169,7 +169,7 @@ func TestInviteManyKeepsToThePacing(t *testing.T) {
 
 func TestInviteManyDryRun(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("n", 12)
 	mustCreate(t, c, items[0])
@@ -186,7 +186,7 @@ func TestInviteManyDryRun(t *testing.T) {
 // the rest.
 func TestInviteManyStopsAndResumes(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("s", 45)
 	// The second bulk call is slow; the run is cancelled while it is under way.
@@ -226,7 +226,7 @@ func TestInviteManyStopsAndResumes(t *testing.T) {
 // reported failed; resumed, it meets duplicate_record and nobody is invited twice.
 func TestInviteManyResumesAfterAnUnknownOutcome(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("k", 10)
 	srv.FailNext(invitationstest.OpBulk, 3, invitationstest.Fault{Commit: true, Drop: true})
@@ -247,7 +247,7 @@ func TestInviteManyResumesAfterAnUnknownOutcome(t *testing.T) {
 
 func TestInviteManyStopsOnAWrongKeyAndOnRepeatedFailures(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	wrong, err := invitations.New("sk_test_wrong", invitations.WithBaseURL(srv.URL))
 	require.NoError(t, err)
 	report, err := wrong.InviteMany(t.Context(), addresses("w", 30), invitations.BulkOptions{})
@@ -267,7 +267,7 @@ func TestInviteManyStopsOnAWrongKeyAndOnRepeatedFailures(t *testing.T) {
 
 func TestInviteManyProgressIsSafeToUseFromTheCaller(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	var mu sync.Mutex
 	var settled []string
 	_, err := srv.Client.InviteMany(t.Context(), addresses("g", 25), invitations.BulkOptions{Progress: func(p invitations.BulkProgress) {

@@ -89,7 +89,7 @@ func TestAuthorizationNeverFollowsARedirectToAnotherHost(t *testing.T) {
 // operation, attempts, statuses and trace ids, and never the key, an address or a body.
 func TestLoggerRecordsAttemptsOnly(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t)
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
 	var buf syncBuffer
 	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL),
 		invitations.WithLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
@@ -115,7 +115,7 @@ func TestLoggerRecordsAttemptsOnly(t *testing.T) {
 // client waits instead of meeting a 429 (it has no retries here, so one would fail the call).
 func TestPacingKeepsWithinTheServersBudget(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithRateLimits(invitationstest.RateLimits{Overall: 3, OverallWindow: 200 * time.Millisecond}))
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 3, Per: 200 * time.Millisecond}}))
 	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0),
 		invitations.WithPacing(invitations.Budgets{Overall: invitations.Budget{Calls: 3, Per: 250 * time.Millisecond}}))
 	require.NoError(t, err)
@@ -154,7 +154,7 @@ func TestPacingKeepsWithinTheServersBudget(t *testing.T) {
 func TestPacingCountsACallFromItsAnswer(t *testing.T) {
 	t.Parallel()
 	const window = 300 * time.Millisecond
-	srv := invitationstest.NewServer(t, invitationstest.WithRateLimits(invitationstest.RateLimits{BulkPerHour: 1, BulkWindow: window}))
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithRateLimits(invitations.Budgets{Bulk: invitations.Budget{Calls: 1, Per: window}}))
 	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0),
 		invitations.WithPacing(invitations.Budgets{Bulk: invitations.Budget{Calls: 1, Per: window}}))
 	require.NoError(t, err)
@@ -172,14 +172,11 @@ func TestPresetBudgetsAreClerks(t *testing.T) {
 	assert.Equal(t, invitations.Budget{Calls: 25, Per: time.Hour}, dev.Bulk)
 	assert.Equal(t, invitations.Budget{Calls: 100, Per: 10 * time.Second}, dev.Overall)
 	assert.Equal(t, invitations.Budget{Calls: 1000, Per: 10 * time.Second}, prod.Overall)
-	srvLimits := invitationstest.ClerkRateLimits(100)
-	assert.Equal(t, dev.Create.Calls, srvLimits.CreatePerHour, "the client's presets and the embedded Clerk's agree")
-	assert.Equal(t, dev.Bulk.Calls, srvLimits.BulkPerHour)
 }
 
 func TestRetryAfterIsWaitedOutUpToTheCap(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithRateLimits(invitationstest.RateLimits{Overall: 1, OverallWindow: time.Second}))
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 1, Per: time.Second}}))
 	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL))
 	require.NoError(t, err)
 	_, err = client.List(t.Context(), invitations.ListParams{})

@@ -10,7 +10,7 @@
 // invitations only when asked for), ordering and paging, Clerk's input limits, 422 answers naming
 // the bad parameter in meta.param_name, and optional rate limits. Helpers move its world along (accept or
 // expire an invitation, register a user, advance the clock) and inject faults. Every answer it
-// makes is checked against the project's openapi.yaml; a mismatch fails the test.
+// makes can be checked against the project's openapi.yaml (WithValidation).
 package invitationstest
 
 import (
@@ -30,13 +30,13 @@ import (
 // Operation names an endpoint, for FailNext.
 type Operation string
 
-// The endpoints.
+// The endpoints, named as the client names them in its errors and logs.
 const (
-	OpCreate Operation = "create" // POST /invitations
-	OpList   Operation = "list"   // GET /invitations
-	OpBulk   Operation = "bulk"   // POST /invitations/bulk
-	OpRevoke Operation = "revoke" // POST /invitations/{id}/revoke
-	OpDelete Operation = "delete" // DELETE /invitations/{id}
+	OpCreate Operation = "create"      // POST /invitations
+	OpList   Operation = "list"        // GET /invitations
+	OpBulk   Operation = "bulk create" // POST /invitations/bulk
+	OpRevoke Operation = "revoke"      // POST /invitations/{id}/revoke
+	OpDelete Operation = "delete"      // DELETE /invitations/{id}
 )
 
 // Fault is what the server does instead of, or around, answering a call normally. The zero
@@ -62,40 +62,30 @@ type Fault struct {
 	Truncate bool
 }
 
-// RateLimits are request budgets per fixed window, counted on the server's clock. A zero field
-// disables that budget. Once a budget is spent the server answers 429 too_many_requests with
-// Retry-After set to the seconds left in the window.
-type RateLimits struct {
-	CreatePerHour int           // POST /invitations, per CreateWindow
-	BulkPerHour   int           // POST /invitations/bulk, per BulkWindow
-	Overall       int           // every call, per OverallWindow
-	OverallWindow time.Duration // 0: 10 seconds
-	// CreateWindow and BulkWindow are the windows of the create and bulk budgets. 0: an hour,
-	// as Clerk counts them. A test of pacing can scale them down to seconds; the field names
-	// keep Clerk's hourly reading.
-	CreateWindow time.Duration
-	BulkWindow   time.Duration
-}
-
-// ClerkRateLimits returns Clerk's documented budgets: 100 creates and 25 bulk creates an hour,
-// and overall calls per 10 seconds (100 for development instances, 1000 for production).
-func ClerkRateLimits(overall int) RateLimits {
-	return RateLimits(fakeclerk.ClerkRateLimits(overall))
-}
-
 // Option configures NewServer and Start.
 type Option func(*config)
 
-// config is what the options set: the embedded server's own options.
-type config struct{ fake fakeclerk.Options }
+// config is what the options set.
+type config struct {
+	fake     fakeclerk.Options
+	validate bool
+}
 
-// WithRateLimits makes the server answer 429 with Retry-After once a budget is spent.
-// Without it there are no limits.
-func WithRateLimits(l RateLimits) Option {
-	return func(c *config) {
-		limits := fakeclerk.RateLimits(l)
-		c.fake.RateLimits = &limits
-	}
+// WithValidation checks every answer the server makes against the project's openapi.yaml, and
+// Close (so NewServer's cleanup) reports each one that breaks it. The project's own tests run
+// with it; a test of an application seldom needs it, and it multiplies the cost of a call (a
+// 500-invitation page takes about 8 ms instead of 0.5 ms).
+func WithValidation() Option {
+	return func(c *config) { c.validate = true }
+}
+
+// WithRateLimits makes the server keep to b as Clerk does: once a budget is spent, it answers
+// 429 too_many_requests with Retry-After set to the seconds left in the budget's window. It
+// counts in fixed windows on its own clock, as Clerk does; a budget that is zero sets no limit.
+// invitations.DevelopmentBudgets and ProductionBudgets are Clerk's; a test of pacing can scale
+// the windows down. Without WithRateLimits there are no limits.
+func WithRateLimits(b invitations.Budgets) Option {
+	return func(c *config) { c.fake.RateLimits = &b }
 }
 
 // WithClock starts the server's clock at start and stops it there: time then moves only with
@@ -121,8 +111,8 @@ type Server struct {
 	violations []string
 }
 
-// NewServer starts a server on loopback that is closed when t ends. An answer of the server
-// that breaks openapi.yaml fails t.
+// NewServer starts a server on loopback that is closed when t ends. With WithValidation, an
+// answer of the server that breaks openapi.yaml fails t.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := Start(opts...)
@@ -140,29 +130,32 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 // Start starts a server on loopback outside a test (in an example or a main function, say).
 // Close it when done.
 func Start(opts ...Option) (*Server, error) {
-	validator, err := specvalidate.New("/v1", specvalidate.Strict)
-	if err != nil {
-		return nil, err
-	}
 	s := &Server{}
 	var c config
 	for _, opt := range opts {
 		opt(&c)
 	}
 	o := c.fake
-	o.Inner = func(h http.Handler) http.Handler {
-		return validator.Middleware(h, func(f specvalidate.Finding) {
-			// Bad requests are the caller's to send; the server's answers are ours to get right.
-			if f.Kind == specvalidate.ResponseViolation {
-				s.mu.Lock()
-				s.violations = append(s.violations, f.String())
-				s.mu.Unlock()
-			}
-		})
+	if c.validate {
+		validator, err := specvalidate.New("/v1", specvalidate.Strict)
+		if err != nil {
+			return nil, err
+		}
+		o.Inner = func(h http.Handler) http.Handler {
+			return validator.Middleware(h, func(f specvalidate.Finding) {
+				// Bad requests are the caller's to send; the server's answers are ours to get right.
+				if f.Kind == specvalidate.ResponseViolation {
+					s.mu.Lock()
+					s.violations = append(s.violations, f.String())
+					s.mu.Unlock()
+				}
+			})
+		}
 	}
 	s.fake = fakeclerk.New(o)
 	s.http = httptest.NewServer(s.fake.Handler())
 	s.URL, s.SecretKey = s.http.URL+"/v1", s.fake.SecretKey()
+	var err error
 	s.Client, err = invitations.New(s.SecretKey, invitations.WithBaseURL(s.URL), invitations.WithHTTPClient(s.http.Client()))
 	if err != nil {
 		s.http.Close()
@@ -171,8 +164,8 @@ func Start(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// Close stops the server. It returns an error listing any answer the server made that broke
-// openapi.yaml (a bug in this package, never in the caller's code).
+// Close stops the server. With WithValidation, it returns an error listing any answer the server
+// made that broke openapi.yaml (a bug in this package, never in the caller's code).
 func (s *Server) Close() error {
 	s.http.Close()
 	s.mu.Lock()

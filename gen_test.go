@@ -1,0 +1,62 @@
+package clerkinvitations_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestASpecChangeReachesClientAndServer proves the project's shape: a change to Clerk's API is
+// made once, in openapi.yaml, and make generate carries it to the client and to the embedded
+// Clerk. In a scratch copy of the module it renames the revoke path and the invitation's url
+// field on the wire, regenerates generated/, and runs testdata/planted/planted_test.go there
+// beside the unchanged wrapper.
+func TestASpecChangeReachesClientAndServer(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files, err := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	require.NoError(t, err, "listing the module's files")
+	for _, name := range strings.Split(strings.TrimRight(string(files), "\x00"), "\x00") {
+		data, err := os.ReadFile(name)
+		if os.IsNotExist(err) {
+			continue // deleted in the working tree
+		}
+		require.NoError(t, err)
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+	}
+
+	spec, err := os.ReadFile("openapi.yaml")
+	require.NoError(t, err)
+	for _, change := range [][2]string{
+		{"  /invitations/{invitation_id}/revoke:\n", "  /invitations/{invitation_id}/cancel:\n"},
+		{"        url:\n          type: string\n          description: The link that accepts the invitation.\n",
+			"        accept_url:\n          x-go-name: URL\n          type: string\n          description: The link that accepts the invitation.\n"},
+	} {
+		require.Equal(t, 1, bytes.Count(spec, []byte(change[0])), "openapi.yaml no longer holds %q: update the planted change", change[0])
+		spec = bytes.Replace(spec, []byte(change[0]), []byte(change[1]), 1)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "openapi.yaml"), spec, 0o644))
+
+	run := func(args ...string) {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), "go", args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
+	}
+	run("generate", "./...")
+	gen, err := os.ReadFile(filepath.Join(dir, "generated", "invitations.gen.go"))
+	require.NoError(t, err)
+	require.Contains(t, string(gen), `/invitations/{invitation_id}/cancel"`, "the generator took the new path")
+
+	planted, err := os.ReadFile(filepath.Join("testdata", "planted", "planted_test.go"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "wrapper", "invitations", "planted_test.go"), planted, 0o644))
+	run("test", "-count=1", "-run", "^TestPlantedSpecChange$", "./wrapper/invitations")
+}
