@@ -18,7 +18,7 @@ import (
 // `npm ci` in js/; `make compat-js` does both. Every answer the server makes is checked against
 // openapi.yaml as in any invitationstest server.
 func TestJavaScriptSDK(t *testing.T) {
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	const registered = "js-registered@example.com"
 	srv.RegisterUser(registered)
 

@@ -72,7 +72,7 @@ func addressFile(t *testing.T, n int) string {
 // TestBinaryExitCodes checks the documented exit statuses of the built command.
 func TestBinaryExitCodes(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	assert.Equal(t, exitUsage, exitCode(t, binaryCommand(t, srv, "bulk").Run()))
 	assert.Equal(t, exitFailed, exitCode(t, binaryCommand(t, srv, "get", "inv_missing").Run()))
 	assert.Equal(t, exitOK, exitCode(t, binaryCommand(t, srv, "create", "ada@example.com", "--notify=false").Run()))
@@ -86,7 +86,7 @@ func TestBinaryExitCodes(t *testing.T) {
 // pseudo-terminal: the progress bar is redrawn in place, with rate and time left.
 func TestBulkShowsProgressOnATerminal(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	srv.FailNext(invitationstest.OpBulk, 5, invitationstest.Fault{Delay: 150 * time.Millisecond})
 	ptmx, tty, err := pty.Open()
 	require.NoError(t, err)
@@ -112,7 +112,7 @@ func TestBulkShowsProgressOnATerminal(t *testing.T) {
 // finishes, the report is written, the status is 130; resumed, the run invites exactly the rest.
 func TestBulkInterruptedAndResumed(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	srv.FailNext(invitationstest.OpBulk, 10, invitationstest.Fault{Delay: 400 * time.Millisecond})
 	file := addressFile(t, 80)
 	report := filepath.Join(t.TempDir(), "report.json")

@@ -24,7 +24,7 @@ type cli struct {
 }
 
 func newCLI(t *testing.T) *cli {
-	return &cli{t: t, srv: invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())}
+	return &cli{t: t, srv: invitationstest.NewServer(t, invitationstest.WithValidation())}
 }
 
 // result is one run: its exit status and what it wrote.

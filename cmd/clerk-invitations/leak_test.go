@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/clerk-invitations/clerk-invitations-go/internal/leaktest"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 )
 
 // binDir holds the binary the end-to-end tests build; it goes when the tests end.
@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
-	code := leaktest.Run(m)
+	code := testkit.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

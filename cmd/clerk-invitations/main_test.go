@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
@@ -30,24 +30,6 @@ func testConsole(out, err io.Writer) console {
 
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
-}
-
-// syncBuffer is a bytes.Buffer safe to read while serve writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestContractAgainstTheEmbeddedServer(t *testing.T) {
@@ -64,7 +46,7 @@ func TestContractAgainstServe(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
-	var served syncBuffer
+	var served testkit.SyncBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_servekey"}), defaultServeLimits, &served)
@@ -100,7 +82,7 @@ func TestContractFailsWithAWrongKey(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_right"}), defaultServeLimits, &syncBuffer{})
+		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_right"}), defaultServeLimits, &testkit.SyncBuffer{})
 	}()
 	defer func() { cancel(); <-done }()
 
@@ -115,7 +97,7 @@ func TestContractFailsWithAWrongKey(t *testing.T) {
 
 func TestServeCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	var out syncBuffer
+	var out testkit.SyncBuffer
 	var errOut bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
@@ -129,8 +111,8 @@ func TestServeCommand(t *testing.T) {
 
 func TestServeWarnsOffLoopbackAndAppliesRateLimits(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
-	var out syncBuffer
-	var errOut syncBuffer
+	var out testkit.SyncBuffer
+	var errOut testkit.SyncBuffer
 	done := make(chan int, 1)
 	// 0.0.0.0 binds every interface of this machine; the test only talks to it over loopback.
 	go func() {
@@ -191,7 +173,7 @@ func startServe(t *testing.T, limits serveLimits) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_limits"}), limits, &syncBuffer{})
+		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_limits"}), limits, &testkit.SyncBuffer{})
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	return ln.Addr().String()

@@ -8,8 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"time"
+
+	"golang.org/x/net/netutil"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
@@ -98,33 +99,6 @@ type serveLimits struct {
 
 var defaultServeLimits = serveLimits{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second, Idle: 60 * time.Second, MaxConns: 512}
 
-// limitListener accepts at most max connections at once: Accept waits for a free slot.
-type limitListener struct {
-	net.Listener
-	slots chan struct{}
-}
-
-func (l *limitListener) Accept() (net.Conn, error) {
-	l.slots <- struct{}{}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.slots
-		return nil, err
-	}
-	return &limitedConn{Conn: c, release: sync.OnceFunc(func() { <-l.slots })}, nil
-}
-
-type limitedConn struct {
-	net.Conn
-	release func()
-}
-
-func (c *limitedConn) Close() error {
-	err := c.Conn.Close()
-	c.release()
-	return err
-}
-
 // serve answers on ln until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, limits serveLimits, stdout io.Writer) error {
 	srv := &http.Server{
@@ -135,7 +109,7 @@ func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, limits 
 		IdleTimeout:       limits.Idle,
 		MaxHeaderBytes:    64 << 10,
 	}
-	ln = &limitListener{Listener: ln, slots: make(chan struct{}, limits.MaxConns)}
+	ln = netutil.LimitListener(ln, limits.MaxConns)
 	fmt.Fprintf(stdout, "serving the Clerk invitations API at http://%s/v1\n", ln.Addr())
 	fmt.Fprintf(stdout, "secret key: %s\n", fake.SecretKey())
 	fmt.Fprintf(stdout, "  this library:      invitations.WithBaseURL(%q)\n", "http://"+ln.Addr().String()+"/v1")

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
@@ -41,7 +42,7 @@ func TestSoak(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_soak"}), defaultServeLimits, &syncBuffer{})
+		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_soak"}), defaultServeLimits, &testkit.SyncBuffer{})
 	}()
 	defer func() { stop(); require.NoError(t, <-done) }()
 	client, err := invitations.New("sk_test_soak", invitations.WithBaseURL("http://"+ln.Addr().String()+"/v1"))

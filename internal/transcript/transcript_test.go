@@ -17,11 +17,11 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
-	"github.com/clerk-invitations/clerk-invitations-go/internal/leaktest"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/transcript"
 )
 
-func TestMain(m *testing.M) { leaktest.Main(m) }
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 var update = flag.Bool("update", false, "record testdata/embedded.jsonl again from a contract run against the embedded Clerk")
 

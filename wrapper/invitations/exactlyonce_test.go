@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,99 +22,102 @@ import (
 // TestExactlyOnce sends many concurrent creates and bulk creates while the server carries out
 // a large share of them and then loses the answer (a dropped connection, a truncated body, a
 // proxy's 502). Afterwards every address must have exactly one invitation, and every call must
-// have reported the truth: success, with the invitation the server holds.
+// have reported the truth: success, with the invitation the server holds. It runs in a synctest
+// bubble over in-memory connections, so the retries' backoff takes no real time.
 func TestExactlyOnce(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
-	client := srv.Client
-	const singles, bulks, perBulk = 200, 30, 5
+	synctest.Test(t, func(t *testing.T) {
+		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork())
+		client := srv.Client
+		const singles, bulks, perBulk = 200, 30, 5
 
-	lost := []invitationstest.Fault{
-		{Commit: true, Drop: true},
-		{Commit: true, Truncate: true},
-		{Commit: true, Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<h1>502</h1>"},
-	}
-	for i := range singles / 2 {
-		srv.FailNext(invitationstest.OpCreate, 1, lost[i%len(lost)])
-	}
-	for i := range bulks / 2 {
-		srv.FailNext(invitationstest.OpBulk, 1, lost[i%len(lost)])
-	}
+		lost := []invitationstest.Fault{
+			{Commit: true, Drop: true},
+			{Commit: true, Truncate: true},
+			{Commit: true, Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<h1>502</h1>"},
+		}
+		for i := range singles / 2 {
+			srv.FailNext(invitationstest.OpCreate, 1, lost[i%len(lost)])
+		}
+		for i := range bulks / 2 {
+			srv.FailNext(invitationstest.OpBulk, 1, lost[i%len(lost)])
+		}
 
-	type job struct {
-		items  []invitations.CreateParams
-		single bool
-	}
-	var jobs []job
-	for i := range singles {
-		p := invitations.CreateParams{EmailAddress: fmt.Sprintf("s%03d@example.com", i), Notify: invitations.Ptr(false)}
-		if i%5 == 0 {
-			p.IgnoreExisting = invitations.Ptr(true) // no blind retry for these: lookup only
+		type job struct {
+			items  []invitations.CreateParams
+			single bool
 		}
-		jobs = append(jobs, job{items: []invitations.CreateParams{p}, single: true})
-	}
-	for b := range bulks {
-		var items []invitations.CreateParams
-		for i := range perBulk {
-			items = append(items, invitations.CreateParams{EmailAddress: fmt.Sprintf("b%02d-%d@example.com", b, i), Notify: invitations.Ptr(false)})
-		}
-		if b%5 == 0 {
-			items[0].IgnoreExisting = invitations.Ptr(true)
-		}
-		jobs = append(jobs, job{items: items})
-	}
-	rand.Shuffle(len(jobs), func(i, j int) { jobs[i], jobs[j] = jobs[j], jobs[i] })
-
-	var mu sync.Mutex
-	reported := map[string]string{} // address -> id the call returned
-	var failures []error
-	work := make(chan job)
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			for j := range work {
-				var got []invitations.Invitation
-				var err error
-				if j.single {
-					var inv *invitations.Invitation
-					if inv, err = client.Create(t.Context(), j.items[0]); err == nil {
-						got = []invitations.Invitation{*inv}
-					}
-				} else {
-					got, err = client.BulkCreate(t.Context(), j.items)
-				}
-				mu.Lock()
-				if err != nil {
-					failures = append(failures, fmt.Errorf("%s: %w", j.items[0].EmailAddress, err))
-				}
-				for i, inv := range got {
-					if !strings.EqualFold(inv.EmailAddress, j.items[i].EmailAddress) {
-						failures = append(failures, fmt.Errorf("asked for %s, got %s", j.items[i].EmailAddress, inv.EmailAddress))
-					}
-					reported[strings.ToLower(inv.EmailAddress)] = inv.ID
-				}
-				mu.Unlock()
+		var jobs []job
+		for i := range singles {
+			p := invitations.CreateParams{EmailAddress: fmt.Sprintf("s%03d@example.com", i), Notify: invitations.Ptr(false)}
+			if i%5 == 0 {
+				p.IgnoreExisting = invitations.Ptr(true) // no blind retry for these: lookup only
 			}
-		})
-	}
-	for _, j := range jobs {
-		work <- j
-	}
-	close(work)
-	wg.Wait()
+			jobs = append(jobs, job{items: []invitations.CreateParams{p}, single: true})
+		}
+		for b := range bulks {
+			var items []invitations.CreateParams
+			for i := range perBulk {
+				items = append(items, invitations.CreateParams{EmailAddress: fmt.Sprintf("b%02d-%d@example.com", b, i), Notify: invitations.Ptr(false)})
+			}
+			if b%5 == 0 {
+				items[0].IgnoreExisting = invitations.Ptr(true)
+			}
+			jobs = append(jobs, job{items: items})
+		}
+		rand.Shuffle(len(jobs), func(i, j int) { jobs[i], jobs[j] = jobs[j], jobs[i] })
 
-	require.Empty(t, failures, "every call was carried out, so every call must report success")
-	total := singles + bulks*perBulk
-	assert.Equal(t, total, srv.Len(), "exactly one invitation per address")
-	held := map[string]string{}
-	for inv, err := range client.All(t.Context(), invitations.ListParams{Limit: invitations.MaxLimit}) {
-		require.NoError(t, err)
-		addr := strings.ToLower(inv.EmailAddress)
-		assert.Empty(t, held[addr], "%s invited twice", addr)
-		held[addr] = inv.ID
-	}
-	assert.Len(t, held, total)
-	assert.Equal(t, held, reported, "each call returned the invitation the server holds")
+		var mu sync.Mutex
+		reported := map[string]string{} // address -> id the call returned
+		var failures []error
+		work := make(chan job)
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				for j := range work {
+					var got []invitations.Invitation
+					var err error
+					if j.single {
+						var inv *invitations.Invitation
+						if inv, err = client.Create(t.Context(), j.items[0]); err == nil {
+							got = []invitations.Invitation{*inv}
+						}
+					} else {
+						got, err = client.BulkCreate(t.Context(), j.items)
+					}
+					mu.Lock()
+					if err != nil {
+						failures = append(failures, fmt.Errorf("%s: %w", j.items[0].EmailAddress, err))
+					}
+					for i, inv := range got {
+						if !strings.EqualFold(inv.EmailAddress, j.items[i].EmailAddress) {
+							failures = append(failures, fmt.Errorf("asked for %s, got %s", j.items[i].EmailAddress, inv.EmailAddress))
+						}
+						reported[strings.ToLower(inv.EmailAddress)] = inv.ID
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		for _, j := range jobs {
+			work <- j
+		}
+		close(work)
+		wg.Wait()
+
+		require.Empty(t, failures, "every call was carried out, so every call must report success")
+		total := singles + bulks*perBulk
+		assert.Equal(t, total, srv.Len(), "exactly one invitation per address")
+		held := map[string]string{}
+		for inv, err := range client.All(t.Context(), invitations.ListParams{Limit: invitations.MaxLimit}) {
+			require.NoError(t, err)
+			addr := strings.ToLower(inv.EmailAddress)
+			assert.Empty(t, held[addr], "%s invited twice", addr)
+			held[addr] = inv.ID
+		}
+		assert.Len(t, held, total)
+		assert.Equal(t, held, reported, "each call returned the invitation the server holds")
+	})
 }
 
 // TestMixedOperationsUnderConcurrency runs every operation from many goroutines at once against
@@ -122,7 +126,7 @@ func TestExactlyOnce(t *testing.T) {
 // calls reported created and not deleted.
 func TestMixedOperationsUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	client := srv.Client
 	ctx := t.Context()
 	var (

@@ -5,16 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/clerk-invitations/clerk-invitations-go/internal/pipenet"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
 )
@@ -192,8 +194,9 @@ var oversizedBody = `{"data":[]}` + strings.Repeat(" ", 16<<20-len(`{"data":[]}`
 // reported failed that was done), bounded attempts, and that the secret key appears in no error
 // text, printed error value or log line.
 //
-// The calls run all at once (most of their time is waiting: Retry-After, backoff, timeouts),
-// then each is checked in a subtest of its own.
+// The calls run all at once in a synctest bubble, over in-memory connections: their waits
+// (Retry-After, backoff, timeouts, delayed answers) take no real time. Each is then checked in a
+// subtest of its own.
 func TestFaultMatrix(t *testing.T) {
 	t.Parallel()
 	type run struct {
@@ -202,47 +205,49 @@ func TestFaultMatrix(t *testing.T) {
 		want   outcome
 		srv    *invitationstest.Server
 		client *invitations.Client
-		logs   *syncBuffer
+		logs   *testkit.SyncBuffer
 		id     string
 		ctx    time.Duration
 		err    error
 	}
 	var runs []*run
-	for _, fl := range matrixFaults {
-		for _, op := range matrixOps {
-			r := &run{name: fl.name + "/" + op.name, op: op, want: fl.want, ctx: fl.ctx, logs: &syncBuffer{}}
-			if w, ok := fl.except[op.name]; ok {
-				r.want = w
+	synctest.Test(t, func(t *testing.T) {
+		for _, fl := range matrixFaults {
+			for _, op := range matrixOps {
+				r := &run{name: fl.name + "/" + op.name, op: op, want: fl.want, ctx: fl.ctx, logs: &testkit.SyncBuffer{}}
+				if w, ok := fl.except[op.name]; ok {
+					r.want = w
+				}
+				r.srv = invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork())
+				timeout := matrixTimeout
+				if fl.timeout > 0 {
+					timeout = fl.timeout
+				}
+				var err error
+				r.client, err = invitations.New(r.srv.SecretKey, invitations.WithBaseURL(r.srv.URL), invitations.WithHTTPClient(r.srv.HTTPClient()),
+					invitations.WithTimeout(timeout), invitations.WithLogger(slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+				require.NoError(t, err)
+				if op.prepare != nil {
+					r.id = op.prepare(t, r.srv)
+				}
+				r.srv.FailNext(op.op, 1, fl.fault(r.srv.SecretKey))
+				runs = append(runs, r)
 			}
-			r.srv = invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
-			timeout := matrixTimeout
-			if fl.timeout > 0 {
-				timeout = fl.timeout
-			}
-			var err error
-			r.client, err = invitations.New(r.srv.SecretKey, invitations.WithBaseURL(r.srv.URL), invitations.WithTimeout(timeout),
-				invitations.WithLogger(slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-			require.NoError(t, err)
-			if op.prepare != nil {
-				r.id = op.prepare(t, r.srv)
-			}
-			r.srv.FailNext(op.op, 1, fl.fault(r.srv.SecretKey))
-			runs = append(runs, r)
 		}
-	}
-	var wg sync.WaitGroup
-	for _, r := range runs {
-		wg.Go(func() {
-			ctx := t.Context()
-			if r.ctx > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, r.ctx)
-				defer cancel()
-			}
-			r.err = r.op.call(ctx, r.client, r.id)
-		})
-	}
-	wg.Wait()
+		var wg sync.WaitGroup
+		for _, r := range runs {
+			wg.Go(func() {
+				ctx := t.Context()
+				if r.ctx > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, r.ctx)
+					defer cancel()
+				}
+				r.err = r.op.call(ctx, r.client, r.id)
+			})
+		}
+		wg.Wait()
+	})
 	for _, r := range runs {
 		t.Run(r.name, func(t *testing.T) {
 			checkOutcome(t, r.op, r.want, r.err)
@@ -327,27 +332,27 @@ func checkNoSecret(t *testing.T, key string, err error, logs string) {
 	assert.NotContains(t, logs, key, "the key in a log line")
 }
 
-// TestConnectionRefused: nothing was sent, so every operation is retried, then fails with a
-// *TransportError that does not claim the call may have taken effect.
+// TestConnectionRefused: nothing was sent, so every operation is retried (its backoff on the
+// bubble's clock), then fails with a *TransportError that names the operation and does not claim
+// the call may have taken effect.
 func TestConnectionRefused(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	base := "http://" + ln.Addr().String() + "/v1"
-	require.NoError(t, ln.Close())
-	client, err := invitations.New(testKey, invitations.WithBaseURL(base))
-	require.NoError(t, err)
-	for _, op := range matrixOps {
-		t.Run(op.name, func(t *testing.T) {
-			t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ln := pipenet.Listen()
+		require.NoError(t, ln.Close())
+		const base = "http://refused.localhost/v1"
+		client, err := invitations.New(testKey, invitations.WithBaseURL(base), invitations.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: ln.DialContext}}))
+		require.NoError(t, err)
+		for _, op := range matrixOps {
 			err := op.call(t.Context(), client, "inv_1")
 			var transportErr *invitations.TransportError
-			require.ErrorAs(t, err, &transportErr)
-			assert.Equal(t, 1+invitations.DefaultRetries, transportErr.Attempts, "refused connections are retried: nothing was sent")
-			assert.False(t, transportErr.MaybeApplied)
-			assert.NotErrorIs(t, err, invitations.ErrOutcomeUnknown)
+			require.ErrorAs(t, err, &transportErr, op.name)
+			assert.Equal(t, 1+invitations.DefaultRetries, transportErr.Attempts, "%s: refused connections are retried: nothing was sent", op.name)
+			assert.False(t, transportErr.MaybeApplied, op.name)
+			assert.NotErrorIs(t, err, invitations.ErrOutcomeUnknown, op.name)
+			assert.True(t, strings.HasPrefix(err.Error(), "invitations: "+transportErr.Operation+": "), err.Error())
 			assert.NotContains(t, err.Error(), base, "the error leaves the URL out")
 			checkNoSecret(t, testKey, err, "")
-		})
-	}
+		}
+	})
 }

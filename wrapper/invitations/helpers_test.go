@@ -25,7 +25,7 @@ func mustCreate(t *testing.T, c *invitations.Client, p invitations.CreateParams)
 
 func TestGet(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	a := mustCreate(t, c, invitations.CreateParams{EmailAddress: "a@example.com"})
 	b := mustCreate(t, c, invitations.CreateParams{EmailAddress: "b@example.com"})
@@ -50,7 +50,7 @@ func TestGet(t *testing.T) {
 
 func TestFindByEmailMatchesExactly(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	old := mustCreate(t, c, invitations.CreateParams{EmailAddress: "Ada@Example.com"})
 	_, err := c.Revoke(t.Context(), old.ID)
@@ -83,7 +83,7 @@ func TestFindByEmailMatchesExactly(t *testing.T) {
 
 func TestEnsureInvited(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	p := invitations.CreateParams{EmailAddress: "ada@example.com", Notify: invitations.Ptr(false)}
 	first, created, err := c.EnsureInvited(t.Context(), p)
@@ -103,7 +103,7 @@ func TestEnsureInvited(t *testing.T) {
 
 func TestEnsureInvitedUnderConcurrentCalls(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -131,7 +131,7 @@ func TestEnsureInvitedUnderConcurrentCalls(t *testing.T) {
 
 func TestEnsureInvitedWhenInvitedInBetween(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	existing := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com"})
 	// The first lookup sees nothing (as if another process invited the address right after).
@@ -145,7 +145,7 @@ func TestEnsureInvitedWhenInvitedInBetween(t *testing.T) {
 
 func TestRevokeByEmail(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	a1 := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com"})
 	a2 := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com", IgnoreExisting: invitations.Ptr(true)})
@@ -168,7 +168,7 @@ func TestRevokeByEmail(t *testing.T) {
 
 func TestDeleteByEmail(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	pending := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com"})
 	revoked := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com", IgnoreExisting: invitations.Ptr(true)})
@@ -191,7 +191,7 @@ func TestDeleteByEmail(t *testing.T) {
 
 func TestReissue(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	old := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com", PublicMetadata: map[string]any{"plan": "pro"}})
 
@@ -233,7 +233,7 @@ func TestReissue(t *testing.T) {
 
 func TestReissueWhenTheRevokeFails(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	old := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com"})
 	srv.FailNext(invitationstest.OpRevoke, 1, invitationstest.Fault{Status: 500, Header: http.Header{"Content-Type": {"application/json"}},

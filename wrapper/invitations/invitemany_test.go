@@ -9,11 +9,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
 )
@@ -55,7 +57,7 @@ func entryFor(t *testing.T, r *invitations.BulkReport, addr string) invitations.
 
 func TestInviteManyReportsEveryAddress(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	srv.RegisterUser("user@example.com")
 	pending := mustCreate(t, c, invitations.CreateParams{EmailAddress: "pending@example.com"})
@@ -108,7 +110,7 @@ func TestInviteManyReportsEveryAddress(t *testing.T) {
 
 func TestInviteManySetsAsideAddressesAlreadyInvited(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("d", 10)
 	mustCreate(t, c, items[4])
@@ -123,7 +125,7 @@ func TestInviteManySetsAsideAddressesAlreadyInvited(t *testing.T) {
 
 func TestInviteManyFallsBackToSinglesForOtherRefusals(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("u", 10)
 	srv.RegisterUser(items[5].EmailAddress) // a bulk call cannot say which address is a user
@@ -136,40 +138,44 @@ func TestInviteManyFallsBackToSinglesForOtherRefusals(t *testing.T) {
 
 func TestInviteManyWaitsOutRateLimits(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
-	// The client itself gives up on any Retry-After; the engine waits it out.
-	c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithMaxRetryWait(0))
-	require.NoError(t, err)
-	srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Status: 429, Header: http.Header{"Retry-After": {"1"}}})
-	began := time.Now()
-	report, err := c.InviteMany(t.Context(), addresses("r", 15), invitations.BulkOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, 15, report.Counts[invitations.BulkCreated])
-	assert.GreaterOrEqual(t, time.Since(began), 900*time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork())
+		// The client itself gives up on any Retry-After; the engine waits it out.
+		c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()), invitations.WithMaxRetryWait(0))
+		require.NoError(t, err)
+		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Status: 429, Header: http.Header{"Retry-After": {"1"}}})
+		began := time.Now()
+		report, err := c.InviteMany(t.Context(), addresses("r", 15), invitations.BulkOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, 15, report.Counts[invitations.BulkCreated])
+		assert.Equal(t, time.Second, time.Since(began), "the engine waited out Retry-After: 1")
+	})
 }
 
 // TestInviteManyKeepsToThePacing: with budgets scaled down to milliseconds, a run spanning
 // several windows meets no 429.
 func TestInviteManyKeepsToThePacing(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 2, Per: 200 * time.Millisecond}}))
-	var logs syncBuffer
-	c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL),
-		invitations.WithPacing(invitations.Budgets{Bulk: invitations.Budget{Calls: 2, Per: 250 * time.Millisecond}}),
-		invitations.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	require.NoError(t, err)
-	began := time.Now()
-	report, err := c.InviteMany(t.Context(), addresses("p", 60), invitations.BulkOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, 60, report.Counts[invitations.BulkCreated])
-	assert.GreaterOrEqual(t, time.Since(began), 500*time.Millisecond, "six bulk calls at two per 250 ms")
-	assert.NotContains(t, logs.String(), "status=429")
-	assert.Contains(t, logs.String(), "status=200")
+	synctest.Test(t, func(t *testing.T) {
+		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork(), invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 2, Per: 200 * time.Millisecond}}))
+		var logs testkit.SyncBuffer
+		c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()),
+			invitations.WithPacing(invitations.Budgets{Bulk: invitations.Budget{Calls: 2, Per: 250 * time.Millisecond}}),
+			invitations.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		require.NoError(t, err)
+		began := time.Now()
+		report, err := c.InviteMany(t.Context(), addresses("p", 60), invitations.BulkOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, 60, report.Counts[invitations.BulkCreated])
+		assert.Equal(t, 500*time.Millisecond, time.Since(began), "six bulk calls at two per 250 ms")
+		assert.NotContains(t, logs.String(), "status=429")
+		assert.Contains(t, logs.String(), "status=200")
+	})
 }
 
 func TestInviteManyDryRun(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("n", 12)
 	mustCreate(t, c, items[0])
@@ -186,47 +192,49 @@ func TestInviteManyDryRun(t *testing.T) {
 // the rest.
 func TestInviteManyStopsAndResumes(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
-	c := srv.Client
-	items := addresses("s", 45)
-	// The second bulk call is slow; the run is cancelled while it is under way.
-	srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{})
-	srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 1500 * time.Millisecond})
-	ctx, cancel := context.WithCancel(t.Context())
-	calls := 0
-	report, err := c.InviteMany(ctx, items, invitations.BulkOptions{Progress: func(p invitations.BulkProgress) {
-		if calls++; calls == 1 {
-			time.AfterFunc(300*time.Millisecond, cancel)
-		}
-	}})
-	require.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, 20, report.Counts[invitations.BulkCreated], "the call under way finished")
-	assert.Equal(t, 25, report.Counts[invitations.BulkNotSent])
-	assert.False(t, report.Complete)
-	assert.Equal(t, 20, srv.Len())
+	synctest.Test(t, func(t *testing.T) {
+		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork())
+		c := srv.Client
+		items := addresses("s", 45)
+		// The second bulk call is slow; the run is cancelled while it is under way.
+		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{})
+		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 1500 * time.Millisecond})
+		ctx, cancel := context.WithCancel(t.Context())
+		calls := 0
+		report, err := c.InviteMany(ctx, items, invitations.BulkOptions{Progress: func(p invitations.BulkProgress) {
+			if calls++; calls == 1 {
+				time.AfterFunc(300*time.Millisecond, cancel)
+			}
+		}})
+		require.ErrorIs(t, err, context.Canceled)
+		assert.Equal(t, 20, report.Counts[invitations.BulkCreated], "the call under way finished")
+		assert.Equal(t, 25, report.Counts[invitations.BulkNotSent])
+		assert.False(t, report.Complete)
+		assert.Equal(t, 20, srv.Len())
 
-	// Through JSON, as the command-line tool keeps it.
-	raw, err := json.Marshal(report)
-	require.NoError(t, err)
-	var saved invitations.BulkReport
-	require.NoError(t, json.Unmarshal(raw, &saved))
-	resumed, err := c.InviteMany(t.Context(), items, invitations.BulkOptions{Resume: &saved})
-	require.NoError(t, err)
-	assert.True(t, resumed.Complete)
-	assert.Equal(t, 45, resumed.Counts[invitations.BulkCreated])
-	assert.Equal(t, 3, resumed.Calls, "only the 25 left")
-	var want []string
-	for _, p := range items {
-		want = append(want, p.EmailAddress)
-	}
-	invitedOnce(t, srv, want)
+		// Through JSON, as the command-line tool keeps it.
+		raw, err := json.Marshal(report)
+		require.NoError(t, err)
+		var saved invitations.BulkReport
+		require.NoError(t, json.Unmarshal(raw, &saved))
+		resumed, err := c.InviteMany(t.Context(), items, invitations.BulkOptions{Resume: &saved})
+		require.NoError(t, err)
+		assert.True(t, resumed.Complete)
+		assert.Equal(t, 45, resumed.Counts[invitations.BulkCreated])
+		assert.Equal(t, 3, resumed.Calls, "only the 25 left")
+		var want []string
+		for _, p := range items {
+			want = append(want, p.EmailAddress)
+		}
+		invitedOnce(t, srv, want)
+	})
 }
 
 // TestInviteManyResumesAfterAnUnknownOutcome: a batch whose outcome could not be learnt is
 // reported failed; resumed, it meets duplicate_record and nobody is invited twice.
 func TestInviteManyResumesAfterAnUnknownOutcome(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("k", 10)
 	srv.FailNext(invitationstest.OpBulk, 3, invitationstest.Fault{Commit: true, Drop: true})
@@ -247,7 +255,7 @@ func TestInviteManyResumesAfterAnUnknownOutcome(t *testing.T) {
 
 func TestInviteManyStopsOnAWrongKeyAndOnRepeatedFailures(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	wrong, err := invitations.New("sk_test_wrong", invitations.WithBaseURL(srv.URL))
 	require.NoError(t, err)
 	report, err := wrong.InviteMany(t.Context(), addresses("w", 30), invitations.BulkOptions{})
@@ -267,7 +275,7 @@ func TestInviteManyStopsOnAWrongKeyAndOnRepeatedFailures(t *testing.T) {
 
 func TestInviteManyProgressIsSafeToUseFromTheCaller(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	var mu sync.Mutex
 	var settled []string
 	_, err := srv.Client.InviteMany(t.Context(), addresses("g", 25), invitations.BulkOptions{Progress: func(p invitations.BulkProgress) {

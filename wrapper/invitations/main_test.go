@@ -3,7 +3,7 @@ package invitations_test
 import (
 	"testing"
 
-	"github.com/clerk-invitations/clerk-invitations-go/internal/leaktest"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 )
 
-func TestMain(m *testing.M) { leaktest.Main(m) }
+func TestMain(m *testing.M) { testkit.Main(m) }

@@ -1,18 +1,19 @@
 package invitations_test
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
 )
@@ -89,8 +90,8 @@ func TestAuthorizationNeverFollowsARedirectToAnotherHost(t *testing.T) {
 // operation, attempts, statuses and trace ids, and never the key, an address or a body.
 func TestLoggerRecordsAttemptsOnly(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
-	var buf syncBuffer
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
+	var buf testkit.SyncBuffer
 	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL),
 		invitations.WithLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
@@ -115,37 +116,39 @@ func TestLoggerRecordsAttemptsOnly(t *testing.T) {
 // client waits instead of meeting a 429 (it has no retries here, so one would fail the call).
 func TestPacingKeepsWithinTheServersBudget(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 3, Per: 200 * time.Millisecond}}))
-	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0),
-		invitations.WithPacing(invitations.Budgets{Overall: invitations.Budget{Calls: 3, Per: 250 * time.Millisecond}}))
-	require.NoError(t, err)
-	began := time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, 9)
-	for range 9 {
-		wg.Go(func() {
-			_, err := client.List(t.Context(), invitations.ListParams{})
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		assert.NoError(t, err)
-	}
-	assert.GreaterOrEqual(t, time.Since(began), 500*time.Millisecond, "nine calls at three per 250 ms span two waits")
-
-	// Without pacing the same burst meets the server's limit.
-	bare, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0))
-	require.NoError(t, err)
-	var limited bool
-	for range 9 {
-		if _, err := bare.List(t.Context(), invitations.ListParams{}); err != nil {
-			require.ErrorIs(t, err, invitations.ErrRateLimited)
-			limited = true
+	synctest.Test(t, func(t *testing.T) {
+		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork(), invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 3, Per: 200 * time.Millisecond}}))
+		client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()), invitations.WithRetries(0),
+			invitations.WithPacing(invitations.Budgets{Overall: invitations.Budget{Calls: 3, Per: 250 * time.Millisecond}}))
+		require.NoError(t, err)
+		began := time.Now()
+		var wg sync.WaitGroup
+		errs := make(chan error, 9)
+		for range 9 {
+			wg.Go(func() {
+				_, err := client.List(t.Context(), invitations.ListParams{})
+				errs <- err
+			})
 		}
-	}
-	assert.True(t, limited)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			assert.NoError(t, err)
+		}
+		assert.Equal(t, 500*time.Millisecond, time.Since(began), "nine calls at three per 250 ms span two waits")
+
+		// Without pacing the same burst meets the server's limit.
+		bare, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()), invitations.WithRetries(0))
+		require.NoError(t, err)
+		var limited bool
+		for range 9 {
+			if _, err := bare.List(t.Context(), invitations.ListParams{}); err != nil {
+				require.ErrorIs(t, err, invitations.ErrRateLimited)
+				limited = true
+			}
+		}
+		assert.True(t, limited)
+	})
 }
 
 // TestPacingCountsACallFromItsAnswer: a request that reaches the server late is counted there
@@ -153,16 +156,18 @@ func TestPacingKeepsWithinTheServersBudget(t *testing.T) {
 // call lands in the same server window and meets a 429.
 func TestPacingCountsACallFromItsAnswer(t *testing.T) {
 	t.Parallel()
-	const window = 300 * time.Millisecond
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithRateLimits(invitations.Budgets{Bulk: invitations.Budget{Calls: 1, Per: window}}))
-	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0),
-		invitations.WithPacing(invitations.Budgets{Bulk: invitations.Budget{Calls: 1, Per: window}}))
-	require.NoError(t, err)
-	srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 150 * time.Millisecond}) // reaches the server 150 ms late
-	for i := range 2 {
-		_, err := client.BulkCreate(t.Context(), []invitations.CreateParams{{EmailAddress: fmt.Sprintf("late%d@example.com", i)}})
-		require.NoError(t, err, "call %d", i)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		const window = 300 * time.Millisecond
+		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork(), invitationstest.WithRateLimits(invitations.Budgets{Bulk: invitations.Budget{Calls: 1, Per: window}}))
+		client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()), invitations.WithRetries(0),
+			invitations.WithPacing(invitations.Budgets{Bulk: invitations.Budget{Calls: 1, Per: window}}))
+		require.NoError(t, err)
+		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 150 * time.Millisecond}) // reaches the server 150 ms late
+		for i := range 2 {
+			_, err := client.BulkCreate(t.Context(), []invitations.CreateParams{{EmailAddress: fmt.Sprintf("late%d@example.com", i)}})
+			require.NoError(t, err, "call %d", i)
+		}
+	})
 }
 
 func TestPresetBudgetsAreClerks(t *testing.T) {
@@ -176,42 +181,26 @@ func TestPresetBudgetsAreClerks(t *testing.T) {
 
 func TestRetryAfterIsWaitedOutUpToTheCap(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 1, Per: time.Second}}))
-	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL))
-	require.NoError(t, err)
-	_, err = client.List(t.Context(), invitations.ListParams{})
-	require.NoError(t, err)
-	began := time.Now()
-	_, err = client.List(t.Context(), invitations.ListParams{})
-	require.NoError(t, err, "the client waited out Retry-After: 1")
-	assert.GreaterOrEqual(t, time.Since(began), 900*time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork(), invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 1, Per: time.Second}}))
+		client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()))
+		require.NoError(t, err)
+		_, err = client.List(t.Context(), invitations.ListParams{})
+		require.NoError(t, err)
+		began := time.Now()
+		_, err = client.List(t.Context(), invitations.ListParams{})
+		require.NoError(t, err, "the client waited out Retry-After: 1")
+		assert.Equal(t, time.Second, time.Since(began), "Retry-After: 1, waited once")
 
-	impatient, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithMaxRetryWait(100*time.Millisecond))
-	require.NoError(t, err)
-	began = time.Now()
-	_, err = impatient.List(t.Context(), invitations.ListParams{})
-	require.ErrorIs(t, err, invitations.ErrRateLimited)
-	var apiErr *invitations.APIError
-	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, time.Second, apiErr.RetryAfter)
-	assert.Equal(t, 1, apiErr.Attempts)
-	assert.Less(t, time.Since(began), 900*time.Millisecond, "a wait beyond the cap is not slept")
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+		impatient, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()), invitations.WithMaxRetryWait(100*time.Millisecond))
+		require.NoError(t, err)
+		began = time.Now()
+		_, err = impatient.List(t.Context(), invitations.ListParams{})
+		require.ErrorIs(t, err, invitations.ErrRateLimited)
+		var apiErr *invitations.APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, time.Second, apiErr.RetryAfter)
+		assert.Equal(t, 1, apiErr.Attempts)
+		assert.Zero(t, time.Since(began), "a wait beyond the cap is not slept")
+	})
 }

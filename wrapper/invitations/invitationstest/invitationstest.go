@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/pipenet"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
@@ -69,6 +70,15 @@ type Option func(*config)
 type config struct {
 	fake     fakeclerk.Options
 	validate bool
+	inMemory bool
+}
+
+// WithInMemoryNetwork serves the server over connections in memory instead of a loopback port:
+// only Server.Client and clients sending through Server.HTTPClient reach it. A test inside a
+// testing/synctest bubble needs it (a wait on a real socket is outside the bubble's clock):
+// delays, timeouts, Retry-After waits, backoff and pacing then take no real time.
+func WithInMemoryNetwork() Option {
+	return func(c *config) { c.inMemory = true }
 }
 
 // WithValidation checks every answer the server makes against the project's openapi.yaml, and
@@ -105,7 +115,8 @@ type Server struct {
 	SecretKey string              // the key it accepts
 	Client    *invitations.Client // a client for it, authenticated with SecretKey, with the default retries
 	fake      *fakeclerk.Server
-	http      *httptest.Server
+	http      *http.Client
+	close     func()
 
 	mu         sync.Mutex
 	violations []string
@@ -153,12 +164,25 @@ func Start(opts ...Option) (*Server, error) {
 		}
 	}
 	s.fake = fakeclerk.New(o)
-	s.http = httptest.NewServer(s.fake.Handler())
-	s.URL, s.SecretKey = s.http.URL+"/v1", s.fake.SecretKey()
+	s.SecretKey = s.fake.SecretKey()
+	if c.inMemory {
+		ln := pipenet.Listen()
+		srv := &http.Server{Handler: s.fake.Handler()}
+		go func() { _ = srv.Serve(ln) }()
+		transport := &http.Transport{DialContext: ln.DialContext}
+		s.URL, s.http = "http://invitationstest.localhost/v1", &http.Client{Transport: transport}
+		s.close = func() {
+			_ = srv.Close()
+			transport.CloseIdleConnections()
+		}
+	} else {
+		srv := httptest.NewServer(s.fake.Handler())
+		s.URL, s.http, s.close = srv.URL+"/v1", srv.Client(), srv.Close
+	}
 	var err error
-	s.Client, err = invitations.New(s.SecretKey, invitations.WithBaseURL(s.URL), invitations.WithHTTPClient(s.http.Client()))
+	s.Client, err = invitations.New(s.SecretKey, invitations.WithBaseURL(s.URL), invitations.WithHTTPClient(s.http))
 	if err != nil {
-		s.http.Close()
+		s.close()
 		return nil, err
 	}
 	return s, nil
@@ -167,7 +191,7 @@ func Start(opts ...Option) (*Server, error) {
 // Close stops the server. With WithValidation, it returns an error listing any answer the server
 // made that broke openapi.yaml (a bug in this package, never in the caller's code).
 func (s *Server) Close() error {
-	s.http.Close()
+	s.close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.violations) > 0 {
@@ -175,6 +199,11 @@ func (s *Server) Close() error {
 	}
 	return nil
 }
+
+// HTTPClient returns the *http.Client that reaches the server, for a client of your own:
+// invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient())).
+// Without WithInMemoryNetwork, any client reaches the server at URL.
+func (s *Server) HTTPClient() *http.Client { return s.http }
 
 // Accept marks a pending invitation accepted, as if the person signed up through its link, and
 // registers the address as a user. It fails for an unknown id or an invitation not pending.

@@ -32,7 +32,7 @@ func inviteTeam(ctx context.Context, c *invitations.Client, addrs []string) (int
 }
 
 func TestAUserFlowInAFewLines(t *testing.T) {
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	n, err := inviteTeam(t.Context(), srv.Client, []string{"a@example.com", "b@example.com", "a@example.com"})
 	require.NoError(t, err)
 	assert.Equal(t, 2, n)
@@ -86,7 +86,7 @@ func TestHelpersMoveTheWorld(t *testing.T) {
 
 func TestFailNext(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	ctx := t.Context()
 	// srv.Client retries like any default client: one proxy page does not stop it.
 	bad := invitationstest.Fault{Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<html>bad gateway</html>"}
@@ -153,7 +153,7 @@ func TestWithSecretKeyAndWrongKey(t *testing.T) {
 
 func TestDeleteAndFailNextOnDelete(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	ctx := t.Context()
 	inv, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com", Notify: invitations.Ptr(false)})
 	require.NoError(t, err)
@@ -181,7 +181,7 @@ func TestDeleteAndFailNextOnDelete(t *testing.T) {
 
 func TestListLeavesRevokedOutUnlessAsked(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	ctx := t.Context()
 	a, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com"})
 	require.NoError(t, err)
@@ -202,7 +202,7 @@ func TestListLeavesRevokedOutUnlessAsked(t *testing.T) {
 
 func TestParamNameOfARefusedCreate(t *testing.T) {
 	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	srv.RegisterUser("user@example.com")
 	_, err := srv.Client.Create(t.Context(), invitations.CreateParams{EmailAddress: "user@example.com"})
 	var apiErr *invitations.APIError
@@ -213,7 +213,7 @@ func TestParamNameOfARefusedCreate(t *testing.T) {
 
 // Example shows a test of an application's own invitation flow against the embedded server.
 func Example() {
-	srv, err := invitationstest.Start() // in a test: srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithValidation())
+	srv, err := invitationstest.Start() // in a test: srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	if err != nil {
 		panic(err)
 	}
