@@ -115,11 +115,7 @@ type ClerkError struct {
 
 // ClerkErrorMeta Details of one error. `param_name` names the parameter a 422 is about; `email_addresses`
 // lists the addresses a `duplicate_record` is about. Other codes carry other keys.
-type ClerkErrorMeta struct {
-	EmailAddresses       []string               `json:"email_addresses,omitempty"`
-	ParamName            *string                `json:"param_name,omitempty"`
-	AdditionalProperties map[string]interface{} `json:"-"`
-}
+type ClerkErrorMeta = map[string]interface{}
 
 // ClerkErrors The body of every error Clerk answers.
 type ClerkErrors struct {
@@ -290,89 +286,6 @@ type CreateInvitationJSONRequestBody = CreateInvitationParams
 
 // CreateBulkInvitationsJSONRequestBody defines body for CreateBulkInvitations for application/json ContentType.
 type CreateBulkInvitationsJSONRequestBody = CreateBulkInvitationsJSONBody
-
-// Getter for additional properties for ClerkErrorMeta. Returns the specified
-// element and whether it was found
-func (a ClerkErrorMeta) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for ClerkErrorMeta
-func (a *ClerkErrorMeta) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for ClerkErrorMeta to handle AdditionalProperties
-func (a *ClerkErrorMeta) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["email_addresses"]; found {
-		err = json.Unmarshal(raw, &a.EmailAddresses)
-		if err != nil {
-			return fmt.Errorf("error reading 'email_addresses': %w", err)
-		}
-		delete(object, "email_addresses")
-	}
-
-	if raw, found := object["param_name"]; found {
-		err = json.Unmarshal(raw, &a.ParamName)
-		if err != nil {
-			return fmt.Errorf("error reading 'param_name': %w", err)
-		}
-		delete(object, "param_name")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for ClerkErrorMeta to handle AdditionalProperties
-func (a ClerkErrorMeta) MarshalJSON() ([]byte, error) {
-	var err error
-	object := make(map[string]json.RawMessage)
-
-	if a.EmailAddresses != nil {
-		object["email_addresses"], err = json.Marshal(a.EmailAddresses)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'email_addresses': %w", err)
-		}
-	}
-
-	if a.ParamName != nil {
-		object["param_name"], err = json.Marshal(a.ParamName)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'param_name': %w", err)
-		}
-	}
-
-	for fieldName, field := range a.AdditionalProperties {
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
 
 // AsInvitationList returns the union data inside the InvitationListResponse as a InvitationList
 func (t InvitationListResponse) AsInvitationList() (InvitationList, error) {

@@ -53,7 +53,7 @@ var paramMessages = map[string]string{
 // errParam is a 422 entry about one parameter, which meta.param_name names (as Clerk's SDKs read
 // it and live answers carry it).
 func errParam(code, param, long string) generated.ClerkError {
-	return generated.ClerkError{Code: code, Message: paramMessages[code], LongMessage: long, Meta: &generated.ClerkErrorMeta{ParamName: &param}}
+	return generated.ClerkError{Code: code, Message: paramMessages[code], LongMessage: long, Meta: &generated.ClerkErrorMeta{"param_name": param}}
 }
 
 func errParams(entries ...generated.ClerkError) *apiError {

@@ -150,7 +150,7 @@ func duplicateEntry(addrs []string) generated.ClerkError {
 		Code:        "duplicate_record",
 		Message:     short,
 		LongMessage: fmt.Sprintf("There are already pending invitations for the following email addresses: %s", strings.Join(addrs, ", ")),
-		Meta:        &generated.ClerkErrorMeta{EmailAddresses: addrs},
+		Meta:        &generated.ClerkErrorMeta{"email_addresses": addrs},
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -213,59 +212,20 @@ func newAPIError(op string, status int, header http.Header, body []byte, secret 
 	return e
 }
 
-// errorDetails reads Clerk's error body, into generated.ClerkErrors where it fits. One that does
-// not (an entry whose meta holds a field of another type than openapi.yaml says) is read again
-// with each meta as a plain map, so that one odd field does not cost the caller every entry.
+// errorDetails reads Clerk's error body (generated.ClerkErrors): its entries and its trace id.
+// Anything else, an HTML page from a proxy say, has none.
 func errorDetails(body []byte) ([]ErrorDetail, string) {
-	var out []ErrorDetail
 	var errs generated.ClerkErrors
-	if json.Unmarshal(body, &errs) == nil {
-		for _, d := range errs.Errors {
-			var meta map[string]any
-			if m := d.Meta; m != nil {
-				meta = maps.Clone(m.AdditionalProperties)
-				if meta == nil {
-					meta = map[string]any{}
-				}
-				if m.ParamName != nil {
-					meta["param_name"] = *m.ParamName
-				}
-				if m.EmailAddresses != nil {
-					addrs := make([]any, len(m.EmailAddresses))
-					for i, a := range m.EmailAddresses {
-						addrs[i] = a
-					}
-					meta["email_addresses"] = addrs
-				}
-			}
-			out = append(out, ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage, ParamName: paramName(d.Meta), Meta: meta})
-		}
-		return out, deref(errs.ClerkTraceID)
-	}
-	var loose struct {
-		Errors []struct {
-			Code        string         `json:"code"`
-			Message     string         `json:"message"`
-			LongMessage string         `json:"long_message"`
-			Meta        map[string]any `json:"meta"`
-		} `json:"errors"`
-		ClerkTraceID string `json:"clerk_trace_id"`
-	}
-	if json.Unmarshal(body, &loose) != nil {
+	if json.Unmarshal(body, &errs) != nil {
 		return nil, ""
 	}
-	for _, d := range loose.Errors {
-		name, _ := d.Meta["param_name"].(string)
-		out = append(out, ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage, ParamName: name, Meta: d.Meta})
+	var out []ErrorDetail
+	for _, d := range errs.Errors {
+		meta := deref(d.Meta)
+		name, _ := meta["param_name"].(string)
+		out = append(out, ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage, ParamName: name, Meta: meta})
 	}
-	return out, loose.ClerkTraceID
-}
-
-func paramName(m *generated.ClerkErrorMeta) string {
-	if m == nil {
-		return ""
-	}
-	return deref(m.ParamName)
+	return out, deref(errs.ClerkTraceID)
 }
 
 func redact(s, secret string) string {
