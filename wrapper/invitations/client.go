@@ -39,7 +39,7 @@ type Client struct {
 	// skew is the server's clock less the client's, from the latest Date header; nil before one.
 	skew atomic.Pointer[time.Duration]
 
-	addressLocks keyLocks // EnsureInvited: one call per address at a time
+	addressLocks *keyLocks // EnsureInvited: one call per address at a time
 }
 
 // New returns a Client that authenticates with secretKey, an instance's secret key
@@ -68,7 +68,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if cfg.userAgent != "" {
 		ua = cfg.userAgent + " " + ua
 	}
-	c := &Client{secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion}
+	c := &Client{secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion, addressLocks: newKeyLocks()}
 	doer := &retry.Doer{
 		Next:   httpClient(cfg),
 		Policy: retry.Policy{MaxRetries: cfg.retries, MaxWait: cfg.maxRetryWait, BaseDelay: baseBackoff, MaxDelay: maxBackoff, MaxBody: maxResponseBody},
@@ -168,14 +168,11 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error
 		inv := fromGenerated(g)
 		return &inv, nil
 	}
-	if !call.MaybeApplied || !reconcilable(ctx, err) {
+	found, err := c.settleCreate(ctx, call, began, []string{p.EmailAddress}, err)
+	if err != nil {
 		return nil, err
 	}
-	found, lookupErr := c.findCreated(ctx, began, []string{p.EmailAddress})
-	if lookupErr == nil && found != nil {
-		return &found[0], nil
-	}
-	return nil, settled(err, lookupErr == nil)
+	return &found[0], nil
 }
 
 // BulkCreate creates one invitation per item, 1 to MaxBulkItems items, and returns them in
@@ -205,8 +202,17 @@ func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invita
 	call := &retry.Call{Op: rules.OpBulk, Write: true, RetryAmbiguous: !ignore}
 	began := time.Now()
 	out, err := c.bulk(ctx, call, body, addrs)
-	if err == nil || !call.MaybeApplied || !reconcilable(ctx, err) {
-		return out, err
+	if err == nil {
+		return out, nil
+	}
+	return c.settleCreate(ctx, call, began, addrs, err)
+}
+
+// settleCreate settles a create or bulk create begun at began that failed with err: when the
+// call may have created the invitations, it looks for them, and returns them if found.
+func (c *Client) settleCreate(ctx context.Context, call *retry.Call, began time.Time, addrs []string, err error) ([]Invitation, error) {
+	if !call.MaybeApplied || !reconcilable(ctx, err) {
+		return nil, err
 	}
 	found, lookupErr := c.findCreated(ctx, began, addrs)
 	if lookupErr == nil && found != nil {

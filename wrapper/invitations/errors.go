@@ -196,73 +196,35 @@ func newAPIError(op string, status int, header http.Header, body []byte, secret 
 	e := &APIError{
 		Operation:  op,
 		StatusCode: status,
-		Body:       redactBytes(body, secret),
+		Body:       redact(body, secret),
 		TraceID:    header.Get("Clerk-Trace-Id"),
 		RetryAfter: retry.ParseRetryAfter(header.Get("Retry-After"), time.Now()),
 	}
-	details, trace := errorDetails(body)
-	for _, d := range details {
-		e.Errors = append(e.Errors, ErrorDetail{Code: redact(d.Code, secret), Message: redact(d.Message, secret), LongMessage: redact(d.LongMessage, secret),
-			ParamName: redact(d.ParamName, secret), Meta: redactValue(d.Meta, secret).(map[string]any)})
+	// Clerk's error body (generated.ClerkErrors), decoded, encoded again and redacted, and
+	// decoded once more: escapes in the body (\u0073k_…) cannot hide the key from redaction.
+	var errs generated.ClerkErrors
+	if json.Unmarshal(body, &errs) == nil {
+		clean, _ := json.Marshal(errs)
+		errs = generated.ClerkErrors{}
+		_ = json.Unmarshal(redact(clean, secret), &errs)
+		for _, d := range errs.Errors {
+			meta := deref(d.Meta)
+			name, _ := meta["param_name"].(string)
+			e.Errors = append(e.Errors, ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage, ParamName: name, Meta: meta})
+		}
+		if trace := deref(errs.ClerkTraceID); trace != "" {
+			e.TraceID = trace
+		}
 	}
-	if trace != "" {
-		e.TraceID = trace
-	}
-	e.TraceID = redact(e.TraceID, secret)
+	e.TraceID = string(redact([]byte(e.TraceID), secret))
 	return e
 }
 
-// errorDetails reads Clerk's error body (generated.ClerkErrors): its entries and its trace id.
-// Anything else, an HTML page from a proxy say, has none.
-func errorDetails(body []byte) ([]ErrorDetail, string) {
-	var errs generated.ClerkErrors
-	if json.Unmarshal(body, &errs) != nil {
-		return nil, ""
-	}
-	var out []ErrorDetail
-	for _, d := range errs.Errors {
-		meta := deref(d.Meta)
-		name, _ := meta["param_name"].(string)
-		out = append(out, ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage, ParamName: name, Meta: meta})
-	}
-	return out, deref(errs.ClerkTraceID)
-}
-
-func redact(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
-}
-
-func redactBytes(b []byte, secret string) []byte {
+func redact(b []byte, secret string) []byte {
 	if secret == "" || !bytes.Contains(b, []byte(secret)) {
 		return b
 	}
 	return bytes.ReplaceAll(b, []byte(secret), []byte("[redacted]"))
-}
-
-// redactValue removes secret from every string in a decoded JSON value, keys included.
-func redactValue(v any, secret string) any {
-	switch v := v.(type) {
-	case string:
-		return redact(v, secret)
-	case []any:
-		for i := range v {
-			v[i] = redactValue(v[i], secret)
-		}
-		return v
-	case map[string]any:
-		for k, x := range v {
-			if rk := redact(k, secret); rk != k {
-				delete(v, k)
-				k = rk
-			}
-			v[k] = redactValue(x, secret)
-		}
-		return v
-	}
-	return v
 }
 
 // maskEmails replaces every word of s that looks like an email address with "[email]". Words

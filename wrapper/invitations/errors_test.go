@@ -2,6 +2,7 @@ package invitations_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -187,6 +188,19 @@ func TestErrorNeverContainsTheSecretKey(t *testing.T) {
 	assert.NotContains(t, apiErr.Errors[0].Code, testKey)
 	assert.Contains(t, err.Error(), "bad key Bearer [redacted] second line")
 	assert.ErrorIs(t, err, invitations.ErrUnauthorized)
+
+	// Escaped in the JSON, and in meta's keys and values, the key is still the key.
+	escaped := `\u0073` + testKey[1:]
+	f.mux.HandleFunc("POST /v1/invitations/bulk", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(400)
+		_, _ = w.Write([]byte(`{"errors":[{"message":"m","long_message":"` + escaped + `","code":"c","meta":{"param_name":"` + escaped + `","` + escaped + `":["` + escaped + `"]}}],"clerk_trace_id":"` + escaped + `"}`))
+	})
+	_, err = f.client.BulkCreate(t.Context(), []invitations.CreateParams{{EmailAddress: "ada@example.com"}})
+	require.ErrorAs(t, err, &apiErr)
+	assert.NotContains(t, fmt.Sprintf("%+v %#v", apiErr.Errors, apiErr.TraceID), testKey)
+	assert.Equal(t, "[redacted]", apiErr.Errors[0].ParamName)
+	f.findings.Take()
 }
 
 func TestRetryAfterAsHTTPDate(t *testing.T) {

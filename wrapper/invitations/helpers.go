@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
-	"sync"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
@@ -253,42 +253,28 @@ func (c *Client) reissueTarget(ctx context.Context, idOrEmail string) (*Invitati
 	return nil, fmt.Errorf("invitations: reissue: no pending or expired invitation for the address: %w", ErrNotFound)
 }
 
-// keyLocks serialises work per key (a lower-cased address) within one Client.
-type keyLocks struct {
-	mu sync.Mutex
-	m  map[string]*keyLock
-}
+// keyLocks serialises work per key (a lower-cased address) within one Client: each key hashes
+// to one of a fixed set of locks, so that no bookkeeping grows with the keys seen. Two addresses
+// that share a lock merely wait for each other.
+type keyLocks [64]chan struct{}
 
-type keyLock struct {
-	ch    chan struct{} // holds a token while locked
-	users int
+func newKeyLocks() *keyLocks {
+	var k keyLocks
+	for i := range k {
+		k[i] = make(chan struct{}, 1)
+	}
+	return &k
 }
 
 // lock waits until key is free or ctx ends, and returns the function that frees it.
 func (k *keyLocks) lock(ctx context.Context, key string) (func(), error) {
-	k.mu.Lock()
-	if k.m == nil {
-		k.m = map[string]*keyLock{}
-	}
-	l := k.m[key]
-	if l == nil {
-		l = &keyLock{ch: make(chan struct{}, 1)}
-		k.m[key] = l
-	}
-	l.users++
-	k.mu.Unlock()
-	release := func() {
-		k.mu.Lock()
-		if l.users--; l.users == 0 {
-			delete(k.m, key)
-		}
-		k.mu.Unlock()
-	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	ch := k[h.Sum32()%uint32(len(k))]
 	select {
-	case l.ch <- struct{}{}:
-		return func() { <-l.ch; release() }, nil
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
 	case <-ctx.Done():
-		release()
 		return nil, ctx.Err()
 	}
 }

@@ -204,21 +204,13 @@ func (r *bulkRun) dryRun(ctx context.Context) error {
 	return nil
 }
 
-// errStop ends a run early with the error it wraps.
-type errStop struct{ err error }
-
-func (e errStop) Error() string { return e.err.Error() }
-
+// send sends the queue in batches; an error ends the run.
 func (r *bulkRun) send(ctx context.Context) error {
 	for len(r.queue) > 0 {
 		n := min(rules.MaxBulkItems, len(r.queue))
 		batch := r.queue[:n]
 		r.queue = r.queue[n:]
 		if err := r.bulk(ctx, batch); err != nil {
-			var stop errStop
-			if errors.As(err, &stop) {
-				return stop.err
-			}
 			return err
 		}
 	}
@@ -256,7 +248,7 @@ func (r *bulkRun) bulk(ctx context.Context, batch []int) error {
 			continue
 		case fatal(err):
 			r.failAll(batch, err)
-			return errStop{err}
+			return err
 		case errors.Is(err, ErrDuplicate) && errors.As(err, &apiErr) && len(duplicates(apiErr)) > 0:
 			// Set the invited addresses aside and send the rest again.
 			dups := duplicates(apiErr)
@@ -326,7 +318,7 @@ func (r *bulkRun) single(ctx context.Context, i int) error {
 			r.settle(i, BulkFailed, "", err)
 			r.progress([]int{i})
 			if fatal(err) {
-				return errStop{err}
+				return err
 			}
 			return r.failed(err)
 		}
@@ -339,7 +331,7 @@ func (r *bulkRun) single(ctx context.Context, i int) error {
 // failed counts a failed call, and stops the run after maxFailuresInARow of them.
 func (r *bulkRun) failed(err error) error {
 	if r.failures++; r.failures >= maxFailuresInARow {
-		return errStop{fmt.Errorf("invitations: invite many: stopped after %d failed calls in a row: %w", r.failures, err)}
+		return fmt.Errorf("invitations: invite many: stopped after %d failed calls in a row: %w", r.failures, err)
 	}
 	return nil
 }
