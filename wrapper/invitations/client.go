@@ -249,10 +249,7 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
-	return c.list(ctx, &retry.Call{Op: rules.OpList}, p)
-}
-
-func (c *Client) list(ctx context.Context, call *retry.Call, p ListParams) (*Page, error) {
+	call := &retry.Call{Op: rules.OpList}
 	answer, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.ListInvitations(ctx, p.toGenerated()) },
 		generated.ParseListInvitationsResponse, generated.ListInvitationsResponse.GetJSON200)
 	if err != nil {
@@ -365,7 +362,11 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	call := &retry.Call{Op: rules.OpDelete, Write: true, RetryAmbiguous: true}
-	err := c.delete(ctx, call, id)
+	out, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.DeleteInvitation(ctx, id) },
+		generated.ParseDeleteInvitationResponse, generated.DeleteInvitationResponse.GetJSON200)
+	if err == nil && (!out.Deleted || out.ID != nil && *out.ID != id) {
+		err = unusable(call, raw, fmt.Sprintf("the answer does not confirm that %s was deleted", id), nil)
+	}
 	switch {
 	case err == nil || !call.MaybeApplied:
 		return err
@@ -378,18 +379,6 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 		return nil // gone
 	}
 	return settled(err, false)
-}
-
-func (c *Client) delete(ctx context.Context, call *retry.Call, id string) error {
-	out, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.DeleteInvitation(ctx, id) },
-		generated.ParseDeleteInvitationResponse, generated.DeleteInvitationResponse.GetJSON200)
-	if err != nil {
-		return err
-	}
-	if !out.Deleted || out.ID != nil && *out.ID != id {
-		return unusable(call, raw, fmt.Sprintf("the answer does not confirm that %s was deleted", id), nil)
-	}
-	return nil
 }
 
 // reconcilable reports whether err leaves a write's outcome open, so that looking at what the

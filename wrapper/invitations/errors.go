@@ -2,15 +2,16 @@ package invitations
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/retry"
@@ -87,35 +88,24 @@ type APIError struct {
 // email addresses in Clerk's messages (a duplicate_record names them) are shown as "[email]", so
 // that the line can be logged; Errors keeps the messages as Clerk sent them.
 func (e *APIError) Error() string {
-	var b strings.Builder
-	b.WriteString("invitations: ")
+	msg := "invitations: "
 	if e.Operation != "" {
-		b.WriteString(e.Operation)
-		b.WriteString(": ")
+		msg += e.Operation + ": "
 	}
-	b.WriteString(strconv.Itoa(e.StatusCode))
-	if text := http.StatusText(e.StatusCode); text != "" {
-		b.WriteString(" ")
-		b.WriteString(strings.ToLower(text))
-	}
+	msg += strings.TrimSpace(strconv.Itoa(e.StatusCode) + " " + strings.ToLower(http.StatusText(e.StatusCode)))
 	var msgs []string
 	for _, d := range e.Errors {
-		msg := d.LongMessage
-		if msg == "" {
-			msg = d.Message
-		}
-		if msg = maskEmails(oneLine(msg)); msg != "" {
-			msgs = append(msgs, msg)
+		if m := maskEmails(oneLine(cmp.Or(d.LongMessage, d.Message))); m != "" {
+			msgs = append(msgs, m)
 		}
 	}
 	switch {
 	case len(msgs) > 0:
-		b.WriteString(": ")
-		b.WriteString(strings.Join(msgs, "; "))
+		msg += ": " + strings.Join(msgs, "; ")
 	case len(e.Body) == 0:
-		b.WriteString(" (empty body)")
+		msg += " (empty body)"
 	default:
-		fmt.Fprintf(&b, " (unrecognized %d-byte body)", len(e.Body))
+		msg += fmt.Sprintf(" (unrecognized %d-byte body)", len(e.Body))
 	}
 	var extra []string
 	if code := e.Code(); code != "" {
@@ -134,11 +124,9 @@ func (e *APIError) Error() string {
 		extra = append(extra, "may have taken effect")
 	}
 	if len(extra) > 0 {
-		b.WriteString(" [")
-		b.WriteString(strings.Join(extra, ", "))
-		b.WriteString("]")
+		msg += " [" + strings.Join(extra, ", ") + "]"
 	}
-	return b.String()
+	return msg
 }
 
 // Code returns the code of the first error entry, or "" when there is none.
@@ -229,36 +217,9 @@ func redact(b []byte, secret string) []byte {
 
 // maskEmails replaces every word of s that looks like an email address with "[email]". Words
 // end at spaces and at the punctuation Clerk's messages put around addresses.
-func maskEmails(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	var b strings.Builder
-	for s != "" {
-		end := strings.IndexFunc(s, isWordBreak)
-		if end < 0 {
-			end = len(s)
-		}
-		if end == 0 {
-			_, size := utf8.DecodeRuneInString(s)
-			b.WriteString(s[:size])
-			s = s[size:]
-			continue
-		}
-		word := s[:end]
-		if at := strings.LastIndexByte(word, '@'); at > 0 && strings.Contains(word[at+1:], ".") {
-			b.WriteString("[email]")
-		} else {
-			b.WriteString(word)
-		}
-		s = s[end:]
-	}
-	return b.String()
-}
+func maskEmails(s string) string { return emailWord.ReplaceAllString(s, "[email]") }
 
-func isWordBreak(r rune) bool {
-	return unicode.IsSpace(r) || strings.ContainsRune(`,;:"()<>[]{}`, r)
-}
+var emailWord = regexp.MustCompile(`[^\s,;:"()<>\[\]{}]+@[^\s,;:"()<>\[\]{}]*\.[^\s,;:"()<>\[\]{}]*`)
 
 // oneLine folds control characters (newlines included) into spaces and trims the result.
 func oneLine(s string) string {
@@ -295,18 +256,14 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	var b strings.Builder
-	b.WriteString("invitations: ")
-	b.WriteString(e.Operation)
-	b.WriteString(": ")
-	b.WriteString(oneLine(retry.ScrubError(e.Err)))
+	msg := "invitations: " + e.Operation + ": " + oneLine(retry.ScrubError(e.Err))
 	if e.Attempts > 1 {
-		fmt.Fprintf(&b, " (%d attempts)", e.Attempts)
+		msg += fmt.Sprintf(" (%d attempts)", e.Attempts)
 	}
 	if e.MaybeApplied {
-		b.WriteString("; it may have taken effect")
+		msg += "; it may have taken effect"
 	}
-	return b.String()
+	return msg
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }

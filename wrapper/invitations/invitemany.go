@@ -338,12 +338,10 @@ func (r *bulkRun) failed(err error) error {
 
 // ready waits, interruptibly, until the client's pacing lets a call of op go.
 func (r *bulkRun) ready(ctx context.Context, op string) error {
-	if r.c.pacer != nil {
-		if err := r.c.pacer.Ready(ctx, op); err != nil {
-			return err
-		}
+	if r.c.pacer == nil {
+		return ctx.Err()
 	}
-	return ctx.Err()
+	return r.c.pacer.Ready(ctx, op)
 }
 
 // call runs one API call to its end even if ctx ends meanwhile (up to FinishTimeout), so that

@@ -56,9 +56,7 @@ func (p CreateParams) validate() *ValidationError {
 	if p.ExpiresInDays != 0 && (p.ExpiresInDays < rules.MinExpiresInDays || p.ExpiresInDays > rules.MaxExpiresInDays) {
 		return &ValidationError{Field: "expires_in_days", Reason: fmt.Sprintf("%d is outside %d..%d", p.ExpiresInDays, rules.MinExpiresInDays, rules.MaxExpiresInDays)}
 	}
-	switch p.TemplateSlug {
-	case "", TemplateInvitation, TemplateWaitlistInvitation:
-	default:
+	if p.TemplateSlug != "" && !generated.InvitationTemplateSlug(p.TemplateSlug).Valid() {
 		return &ValidationError{Field: "template_slug", Reason: fmt.Sprintf("%q is not %q or %q", p.TemplateSlug, TemplateInvitation, TemplateWaitlistInvitation)}
 	}
 	if hasControl(p.RedirectURL) {
@@ -76,25 +74,18 @@ func (p CreateParams) validate() *ValidationError {
 }
 
 func (p CreateParams) toGenerated() generated.CreateInvitationParams {
-	g := generated.CreateInvitationParams{
-		EmailAddress:   p.EmailAddress,
-		Notify:         p.Notify,
-		IgnoreExisting: p.IgnoreExisting,
+	return generated.CreateInvitationParams{EmailAddress: p.EmailAddress, Notify: p.Notify, IgnoreExisting: p.IgnoreExisting,
+		PublicMetadata: p.PublicMetadata, // nil or empty: left out (omitempty)
+		RedirectURL:    nonZero(p.RedirectURL), ExpiresInDays: nonZero(p.ExpiresInDays), TemplateSlug: nonZero(generated.InvitationTemplateSlug(p.TemplateSlug))}
+}
+
+// nonZero returns a pointer to v, or nil for the zero value: a field the server defaults.
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
 	}
-	if len(p.PublicMetadata) > 0 {
-		g.PublicMetadata = p.PublicMetadata
-	}
-	if p.RedirectURL != "" {
-		g.RedirectURL = &p.RedirectURL
-	}
-	if p.ExpiresInDays != 0 {
-		g.ExpiresInDays = &p.ExpiresInDays
-	}
-	if p.TemplateSlug != "" {
-		slug := generated.InvitationTemplateSlug(p.TemplateSlug)
-		g.TemplateSlug = &slug
-	}
-	return g
+	return &v
 }
 
 // ListParams filters, orders and pages a listing. The zero value lists the newest 10
@@ -134,21 +125,9 @@ func (p ListParams) validate() error {
 
 // toGenerated is p as ListInvitations' parameters, always asking for the paginated shape.
 func (p ListParams) toGenerated() *generated.ListInvitationsParams {
-	g := &generated.ListInvitationsParams{Paginated: Ptr(true)}
+	g := &generated.ListInvitationsParams{Paginated: Ptr(true), Query: nonZero(p.Query), OrderBy: nonZero(p.OrderBy), Limit: nonZero(p.Limit), Offset: nonZero(p.Offset)}
 	for _, s := range p.Statuses {
 		g.Status = append(g.Status, generated.InvitationStatus(s))
-	}
-	if p.Query != "" {
-		g.Query = &p.Query
-	}
-	if p.OrderBy != "" {
-		g.OrderBy = &p.OrderBy
-	}
-	if p.Limit != 0 {
-		g.Limit = &p.Limit
-	}
-	if p.Offset != 0 {
-		g.Offset = &p.Offset
 	}
 	return g
 }
