@@ -150,11 +150,10 @@ func (g generatedClient) list(ctx context.Context, limit int) error {
 	if resp.JSON200 == nil {
 		return fmt.Errorf("status %d", resp.StatusCode())
 	}
-	page, err := resp.JSON200.AsInvitationPage()
-	if err == nil && len(page.Data) != limit {
-		err = fmt.Errorf("%d invitations", len(page.Data))
+	if len(resp.JSON200.Data) != limit {
+		return fmt.Errorf("%d invitations", len(resp.JSON200.Data))
 	}
-	return err
+	return nil
 }
 
 func (g generatedClient) revoke(ctx context.Context, id string) error {
@@ -162,7 +161,7 @@ func (g generatedClient) revoke(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if resp.JSON200 == nil || resp.JSON200.ID != id || resp.JSON200.Status != generated.RevokedInvitationStatusRevoked {
+	if resp.JSON200 == nil || resp.JSON200.ID != id || resp.JSON200.Status != generated.InvitationStatusRevoked {
 		return fmt.Errorf("status %d", resp.StatusCode())
 	}
 	return nil

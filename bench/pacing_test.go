@@ -39,7 +39,7 @@ func BenchmarkInviteManyPacing(b *testing.B) {
 	minimum := time.Duration((addresses/invitations.MaxBulkItems+calls-1)/calls-1) * window
 	var ratio float64
 	for i := 0; b.Loop(); i++ {
-		limits := fakeclerk.RateLimits{BulkPerHour: calls, BulkWindow: window}
+		limits := invitations.Budgets{Bulk: invitations.Budget{Calls: calls, Per: window}}
 		fake := fakeclerk.New(fakeclerk.Options{SecretKey: benchKey, RateLimits: &limits})
 		var limited atomic.Int64
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

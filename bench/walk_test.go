@@ -17,7 +17,7 @@ import (
 // being in both. A walk that kept what it had read would grow it with the number of
 // invitations; one that holds a page at a time does not.
 func BenchmarkAll(b *testing.B) {
-	for _, n := range []int{10_000, 100_000} {
+	for _, n := range []int{20_000, 100_000} {
 		b.Run(fmt.Sprintf("invitations=%d", n), func(b *testing.B) {
 			fake := fakeclerk.New(fakeclerk.Options{SecretKey: benchKey})
 			seedHandler(b, fake.Handler(), benchKey, n)

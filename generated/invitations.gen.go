@@ -152,11 +152,11 @@ type CreateInvitationParams struct {
 
 // DeletedObject The answer to a delete. For an invitation, `object` is `invitation`.
 type DeletedObject struct {
-	Deleted    bool    `json:"deleted"`
-	ExternalID *string `json:"external_id,omitempty"`
-	ID         *string `json:"id,omitempty"`
-	Object     string  `json:"object"`
-	Slug       *string `json:"slug,omitempty"`
+	Deleted    bool   `json:"deleted"`
+	ExternalID string `json:"external_id,omitempty"`
+	ID         string `json:"id,omitempty"`
+	Object     string `json:"object"`
+	Slug       string `json:"slug,omitempty"`
 }
 
 // Invitation defines model for Invitation.
@@ -166,13 +166,13 @@ type Invitation struct {
 	EmailAddress string `json:"email_address"`
 
 	// ExpiresAt Unix time in milliseconds after which the invitation is expired.
-	ExpiresAt *int64 `json:"expires_at,omitempty"`
+	ExpiresAt int64 `json:"expires_at"`
 
 	// ID `inv_…`
 	ID             string                 `json:"id"`
 	Object         InvitationObject       `json:"object"`
 	PublicMetadata map[string]interface{} `json:"public_metadata"`
-	Revoked        *bool                  `json:"revoked,omitempty"`
+	Revoked        bool                   `json:"revoked"`
 
 	// Status Where an invitation is in its life. Clients should accept values not listed here.
 	Status InvitationStatus `json:"status"`
@@ -181,7 +181,7 @@ type Invitation struct {
 	UpdatedAt int64 `json:"updated_at"`
 
 	// URL The link that accepts the invitation.
-	URL *string `json:"url,omitempty"`
+	URL string `json:"url"`
 }
 
 // InvitationObject defines model for Invitation.Object.
@@ -191,9 +191,7 @@ type InvitationObject string
 type InvitationList = []Invitation
 
 // InvitationListResponse The list answer in either shape.
-type InvitationListResponse struct {
-	union json.RawMessage
-}
+type InvitationListResponse = InvitationPage
 
 // InvitationPage The list answer with `paginated=true`.
 type InvitationPage struct {
@@ -286,68 +284,6 @@ type CreateInvitationJSONRequestBody = CreateInvitationParams
 
 // CreateBulkInvitationsJSONRequestBody defines body for CreateBulkInvitations for application/json ContentType.
 type CreateBulkInvitationsJSONRequestBody = CreateBulkInvitationsJSONBody
-
-// AsInvitationList returns the union data inside the InvitationListResponse as a InvitationList
-func (t InvitationListResponse) AsInvitationList() (InvitationList, error) {
-	var body InvitationList
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromInvitationList overwrites any union data inside the InvitationListResponse as the provided InvitationList
-func (t *InvitationListResponse) FromInvitationList(v InvitationList) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeInvitationList performs a merge with any union data inside the InvitationListResponse, using the provided InvitationList
-func (t *InvitationListResponse) MergeInvitationList(v InvitationList) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsInvitationPage returns the union data inside the InvitationListResponse as a InvitationPage
-func (t InvitationListResponse) AsInvitationPage() (InvitationPage, error) {
-	var body InvitationPage
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromInvitationPage overwrites any union data inside the InvitationListResponse as the provided InvitationPage
-func (t *InvitationListResponse) FromInvitationPage(v InvitationPage) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeInvitationPage performs a merge with any union data inside the InvitationListResponse, using the provided InvitationPage
-func (t *InvitationListResponse) MergeInvitationPage(v InvitationPage) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t InvitationListResponse) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *InvitationListResponse) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2983,14 +2919,6 @@ type ListInvitationsResponseObject interface {
 }
 
 type ListInvitations200JSONResponse InvitationListResponse
-
-func (t ListInvitations200JSONResponse) MarshalJSON() ([]byte, error) {
-	return InvitationListResponse(t).MarshalJSON()
-}
-
-func (t *ListInvitations200JSONResponse) UnmarshalJSON(b []byte) error {
-	return (*InvitationListResponse)(t).UnmarshalJSON(b)
-}
 
 func (response ListInvitations200JSONResponse) VisitListInvitationsResponse(w http.ResponseWriter) error {
 

@@ -138,7 +138,10 @@ func TestBulkInterruptedAndResumed(t *testing.T) {
 	saved, err := readReport(report)
 	require.NoError(t, err)
 	created, notSent := saved.Counts[invitations.BulkCreated], saved.Counts[invitations.BulkNotSent]
-	assert.GreaterOrEqual(t, created, 20, "the call under way when Ctrl-C came finished")
+	// Ctrl-C came after the first call's progress line: during the second call, which then
+	// finished, or (on a loaded machine) before it was sent. Never midway through a call.
+	assert.GreaterOrEqual(t, created, 10)
+	assert.Zero(t, created%10, "whole calls of 10: the call under way when Ctrl-C came finished")
 	assert.Positive(t, notSent)
 	assert.Equal(t, 80, created+notSent)
 	assert.Equal(t, created, srv.Len(), "the report says exactly what was done")

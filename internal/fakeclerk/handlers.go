@@ -211,7 +211,6 @@ func (s *Server) createLocked(p generated.CreateInvitationParams) *record {
 	expires := now.Add(time.Duration(days) * 24 * time.Hour).UnixMilli()
 	s.seq++
 	id := "inv_" + randomString(27)
-	revoked := false
 	url := s.acceptURL + "?ticket=" + randomString(40)
 	meta := p.PublicMetadata
 	if meta == nil {
@@ -223,10 +222,9 @@ func (s *Server) createLocked(p generated.CreateInvitationParams) *record {
 			ID:             id,
 			EmailAddress:   p.EmailAddress,
 			PublicMetadata: meta,
-			Revoked:        &revoked,
 			Status:         generated.InvitationStatusPending,
-			URL:            &url,
-			ExpiresAt:      &expires,
+			URL:            url,
+			ExpiresAt:      expires,
 			CreatedAt:      now.UnixMilli(),
 			UpdatedAt:      now.UnixMilli(),
 		},
@@ -316,8 +314,7 @@ func (a api) RevokeInvitation(_ context.Context, req generated.RevokeInvitationR
 	if refusal != nil {
 		return generated.RevokeInvitation400JSONResponse{BadRequestJSONResponse: badRequest(*refusal)}, nil
 	}
-	revoked := true
-	r.inv.Revoked = &revoked
+	r.inv.Revoked = true
 	r.inv.Status = generated.InvitationStatusRevoked
 	r.inv.UpdatedAt = s.nowLocked().UnixMilli()
 	r.render()
@@ -348,7 +345,7 @@ func (a api) DeleteInvitation(_ context.Context, req generated.DeleteInvitationR
 	}
 	s.gen++
 	id := r.inv.ID
-	return generated.DeleteInvitation200JSONResponse{Object: string(generated.InvitationObjectInvitation), ID: &id, Deleted: true}, nil
+	return generated.DeleteInvitation200JSONResponse{Object: string(generated.InvitationObjectInvitation), ID: id, Deleted: true}, nil
 }
 
 func (a api) ListInvitations(_ context.Context, req generated.ListInvitationsRequestObject) (generated.ListInvitationsResponseObject, error) {
@@ -504,8 +501,8 @@ func joinJSON(open string, parts [][]byte, closing string) []byte {
 
 // expiry sorts invitations without an expiry after all others.
 func expiry(r *record) int64 {
-	if r.inv.ExpiresAt == nil {
+	if r.inv.ExpiresAt == 0 {
 		return 1<<63 - 1
 	}
-	return *r.inv.ExpiresAt
+	return r.inv.ExpiresAt
 }

@@ -216,7 +216,7 @@ func (s *Server) Expire(id string) error {
 		return err
 	}
 	now := s.nowLocked().UnixMilli()
-	r.inv.ExpiresAt = &now
+	r.inv.ExpiresAt = now
 	r.inv.Status = generated.InvitationStatusExpired
 	r.inv.UpdatedAt = now
 	r.render()
@@ -283,7 +283,7 @@ func (s *Server) refreshLocked(r *record) {
 // statusAt is r's status at now (Unix milliseconds): a pending invitation past its expiry is
 // expired even before refreshLocked has recorded it.
 func (r *record) statusAt(now int64) generated.InvitationStatus {
-	if r.inv.Status == generated.InvitationStatusPending && r.inv.ExpiresAt != nil && *r.inv.ExpiresAt <= now {
+	if r.inv.Status == generated.InvitationStatusPending && r.inv.ExpiresAt != 0 && r.inv.ExpiresAt <= now {
 		return generated.InvitationStatusExpired
 	}
 	return r.inv.Status

@@ -123,9 +123,28 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	ans.resp.Body = io.NopCloser(bytes.NewReader(ans.body))
+	b := &body{b: ans.body}
+	b.Reset(ans.body)
+	ans.resp.Body = b
 	ans.resp.ContentLength = int64(len(ans.body))
 	return ans.resp, nil
+}
+
+// body is the body of an answer Do returns, read whole.
+type body struct {
+	bytes.Reader
+	b []byte
+}
+
+func (*body) Close() error { return nil }
+
+// Bytes returns the whole body of an answer Do returned, without reading it, so that it can be
+// parsed and kept for an error; nil for another response.
+func Bytes(resp *http.Response) []byte {
+	if b, ok := resp.Body.(*body); ok {
+		return b.b
+	}
+	return nil
 }
 
 func (d *Doer) send(req *http.Request, call *Call) (answer, error) {
@@ -148,7 +167,7 @@ func (d *Doer) send(req *http.Request, call *Call) (answer, error) {
 		switch {
 		case err == nil && ans.resp.StatusCode >= 200 && ans.resp.StatusCode < 300:
 			d.answered(ans)
-			d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
+			d.log(ctx, slog.LevelDebug, call, ans.resp, took, nil, 0)
 			return ans, nil
 
 		case err == nil && retryableStatus(ans.resp.StatusCode):
@@ -157,7 +176,7 @@ func (d *Doer) send(req *http.Request, call *Call) (answer, error) {
 				// A proxy's 502/503/504 may stand in front of a server that acted.
 				call.MaybeApplied = true
 				if !call.RetryAmbiguous {
-					d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
+					d.log(ctx, slog.LevelDebug, call, ans.resp, took, nil, 0)
 					return ans, nil
 				}
 			}
@@ -171,14 +190,14 @@ func (d *Doer) send(req *http.Request, call *Call) (answer, error) {
 				}
 			}
 			if attempt > d.Policy.MaxRetries || wait > d.Policy.MaxWait {
-				d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
+				d.log(ctx, slog.LevelDebug, call, ans.resp, took, nil, 0)
 				return ans, nil
 			}
-			d.log(ctx, slog.LevelInfo, call, &ans, took, nil, wait)
+			d.log(ctx, slog.LevelInfo, call, ans.resp, took, nil, wait)
 
 		case err == nil:
 			d.answered(ans)
-			d.log(ctx, slog.LevelDebug, call, &ans, took, nil, 0)
+			d.log(ctx, slog.LevelDebug, call, ans.resp, took, nil, 0)
 			return ans, nil
 
 		default:
@@ -260,7 +279,9 @@ func (d *Doer) answered(ans answer) {
 	if d.Skew == nil {
 		return
 	}
-	if t, err := http.ParseTime(ans.resp.Header.Get("Date")); err == nil {
+	if date := ans.resp.Header.Get("Date"); date == "" {
+		return
+	} else if t, err := http.ParseTime(date); err == nil {
 		d.Skew(t.Sub(time.Now()))
 	}
 }
@@ -297,7 +318,7 @@ func (d *Doer) backoff(attempt int) time.Duration {
 }
 
 // log records one attempt: never a body, a query string (it can hold an address) or a header.
-func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, ans *answer, took time.Duration, err error, retryIn time.Duration) {
+func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *http.Response, took time.Duration, err error, retryIn time.Duration) {
 	if d.Logger == nil || !d.Logger.Enabled(ctx, level) {
 		return
 	}
@@ -306,9 +327,9 @@ func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, ans *answe
 		slog.Int("attempt", call.Attempts),
 		slog.Duration("duration", took),
 	}
-	if ans != nil {
-		attrs = append(attrs, slog.Int("status", ans.resp.StatusCode))
-		if trace := ans.resp.Header.Get("Clerk-Trace-Id"); trace != "" {
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		if trace := resp.Header.Get("Clerk-Trace-Id"); trace != "" {
 			attrs = append(attrs, slog.String("trace_id", trace))
 		}
 	}

@@ -2,6 +2,7 @@ package invitations
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -250,20 +251,18 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 		return nil, err
 	}
 	call := &retry.Call{Op: rules.OpList}
-	answer, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.ListInvitations(ctx, p.toGenerated()) },
+	page, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.ListInvitations(ctx, p.toGenerated()) },
 		generated.ParseListInvitationsResponse, generated.ListInvitationsResponse.GetJSON200)
 	if err != nil {
-		return nil, err
+		// The generated type is the page the client asks for. A bare array, Clerk's answer to a
+		// list without paginated, is read too, without a count.
+		var list []generated.Invitation
+		if raw == nil || json.Unmarshal(raw, &list) != nil {
+			return nil, err
+		}
+		return &Page{Invitations: fromGeneratedList(list), TotalCount: -1}, nil
 	}
-	// The client asks for {data, total_count}; a bare array (no count) is accepted too.
-	if page, err := answer.AsInvitationPage(); err == nil {
-		return &Page{Invitations: fromGeneratedList(page.Data), TotalCount: int(page.TotalCount)}, nil
-	}
-	list, err := answer.AsInvitationList()
-	if err != nil {
-		return nil, unusable(call, raw, "the body does not decode", err)
-	}
-	return &Page{Invitations: fromGeneratedList(list), TotalCount: -1}, nil
+	return &Page{Invitations: fromGeneratedList(page.Data), TotalCount: int(page.TotalCount)}, nil
 }
 
 // All returns an iterator over every invitation matching p, fetching pages of p.Limit from
@@ -364,7 +363,7 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	call := &retry.Call{Op: rules.OpDelete, Write: true, RetryAmbiguous: true}
 	out, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.DeleteInvitation(ctx, id) },
 		generated.ParseDeleteInvitationResponse, generated.DeleteInvitationResponse.GetJSON200)
-	if err == nil && (!out.Deleted || out.ID != nil && *out.ID != id) {
+	if err == nil && (!out.Deleted || out.ID != "" && out.ID != id) {
 		err = unusable(call, raw, fmt.Sprintf("the answer does not confirm that %s was deleted", id), nil)
 	}
 	switch {

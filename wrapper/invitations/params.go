@@ -85,7 +85,9 @@ func nonZero[T comparable](v T) *T {
 	if v == zero {
 		return nil
 	}
-	return &v
+	p := new(T) // a copy: v itself does not escape, so a zero value costs no allocation
+	*p = v
+	return p
 }
 
 // ListParams filters, orders and pages a listing. The zero value lists the newest 10

@@ -1,11 +1,9 @@
 package invitations
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -22,13 +20,11 @@ import (
 // newAPI returns the generated client for baseURL, sending through doer with the headers every
 // request carries.
 func newAPI(baseURL string, doer generated.HttpRequestDoer, secretKey, apiVersion, userAgent string) (*generated.Client, error) {
-	auth := "Bearer " + secretKey
+	// Made once and shared by every request: nothing modifies a header's values in place.
+	auth, version, agent, accept := []string{"Bearer " + secretKey}, []string{apiVersion}, []string{userAgent}, []string{"application/json"}
 	return generated.NewClient(baseURL, generated.WithHTTPClient(doer),
 		generated.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
-			req.Header.Set("Authorization", auth)
-			req.Header.Set("Clerk-API-Version", apiVersion)
-			req.Header.Set("User-Agent", userAgent)
-			req.Header.Set("Accept", "application/json")
+			req.Header["Authorization"], req.Header["Clerk-Api-Version"], req.Header["User-Agent"], req.Header["Accept"] = auth, version, agent, accept
 			return nil
 		}))
 }
@@ -52,13 +48,12 @@ func send[R, B any](ctx context.Context, c *Client, call *retry.Call, request fu
 		}
 		return nil, nil, &TransportError{Operation: call.Op, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied, Err: err}
 	}
-	body, _ := io.ReadAll(resp.Body) // in memory: the retry layer has read it whole
+	body := retry.Bytes(resp) // read whole by the retry layer
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := newAPIError(call.Op, resp.StatusCode, resp.Header, body, c.secretKey)
 		e.Attempts, e.MaybeApplied = call.Attempts, call.MaybeApplied
 		return nil, nil, e
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
 	parsed, err := parse(resp)
 	if err != nil {
 		return nil, body, unusable(call, body, "the body does not decode", err)
@@ -77,8 +72,8 @@ func unusable(call *retry.Call, body []byte, reason string, err error) *Response
 }
 
 func fromGenerated(g *generated.Invitation) Invitation {
-	return Invitation{ID: g.ID, EmailAddress: g.EmailAddress, Status: Status(g.Status), Revoked: deref(g.Revoked), URL: deref(g.URL),
-		PublicMetadata: g.PublicMetadata, ExpiresAt: fromMillis(deref(g.ExpiresAt)), CreatedAt: fromMillis(g.CreatedAt), UpdatedAt: fromMillis(g.UpdatedAt)}
+	return Invitation{ID: g.ID, EmailAddress: g.EmailAddress, Status: Status(g.Status), Revoked: g.Revoked, URL: g.URL,
+		PublicMetadata: g.PublicMetadata, ExpiresAt: fromMillis(g.ExpiresAt), CreatedAt: fromMillis(g.CreatedAt), UpdatedAt: fromMillis(g.UpdatedAt)}
 }
 
 func fromGeneratedList(list []generated.Invitation) []Invitation {
