@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -225,4 +226,19 @@ func Example() {
 	page, _ := srv.Client.List(ctx, invitations.ListParams{Statuses: []invitations.Status{invitations.StatusAccepted}})
 	fmt.Println(page.TotalCount, page.Invitations[0].EmailAddress)
 	// Output: 1 ada@example.com
+}
+
+// TestInMemoryNetworkInASynctestBubble is README's example: over in-memory connections, a wait
+// for Retry-After takes exactly its time on the bubble's clock, and no real time.
+func TestInMemoryNetworkInASynctestBubble(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork(),
+			invitationstest.WithRateLimits(invitations.Budgets{Overall: invitations.Budget{Calls: 1, Per: time.Second}}))
+		_, _ = srv.Client.List(t.Context(), invitations.ListParams{})
+		began := time.Now()
+		_, err := srv.Client.List(t.Context(), invitations.ListParams{}) // 429, Retry-After: 1
+		require.NoError(t, err)
+		require.Equal(t, time.Second, time.Since(began))
+	})
 }
