@@ -1,5 +1,5 @@
-// Package fakeclerk is an in-memory implementation of Clerk's invitation endpoints, built on the
-// strict server interface oapi-codegen generates from openapi.yaml. It behaves like Clerk as far
+// Package fakeclerk is an in-memory implementation of Clerk's invitation endpoints, served by the
+// router and strict server interface oapi-codegen generates from openapi.yaml. It behaves like Clerk as far
 // as this project knows it (bearer auth, duplicates, revoke rules, list filters, paging, 422
 // parameter errors, optional rate limits) and lets tests move its world along: accept or expire
 // an invitation, register a user, advance its clock, inject faults.
