@@ -160,7 +160,7 @@ func (d *Doer) send(req *http.Request, call *Call) (answer, error) {
 		call.Attempts = attempt
 		began := time.Now()
 		ans, sent, err := d.attempt(req, attempt)
-		took := time.Now().Sub(began)
+		took := time.Since(began)
 		ticket.Done() // the server had the request by now, if it ever will
 
 		var wait time.Duration
