@@ -4,12 +4,14 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
 )
 
 func TestCreateSendsEveryField(t *testing.T) {
@@ -241,4 +243,36 @@ func TestBulkCreateChecksTheAnswerHoldsEveryItem(t *testing.T) {
 			assert.ErrorIs(t, err, invitations.ErrOutcomeUnknown, "the server said it created them; the client could not confirm which")
 		})
 	}
+}
+
+// TestAmbiguousCreatesAreSettledOnTheServersClock: after a create without a usable answer, the
+// client looks for invitations created since the call began on the server's clock, read from
+// its Date headers, so that a server clock far from the client's neither hides the call's
+// invitation nor passes an older one off as it.
+func TestAmbiguousCreatesAreSettledOnTheServersClock(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		// Three days behind: the invitation the lost answer was about is found.
+		behind := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork(),
+			invitationstest.WithClock(time.Now().Add(-72*time.Hour)))
+		behind.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{Commit: true, Drop: true})
+		// With IgnoreExisting the client may not send it again: only the lookup can settle it.
+		inv, err := behind.Client.Create(ctx, invitations.CreateParams{EmailAddress: "late@example.com", IgnoreExisting: invitations.Ptr(true)})
+		require.NoError(t, err)
+		assert.Equal(t, "late@example.com", inv.EmailAddress)
+
+		// Three days ahead: an invitation made an hour before the call (on the server's clock)
+		// is the duplicate it is, not the call's own.
+		ahead := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork(),
+			invitationstest.WithClock(time.Now().Add(72*time.Hour)))
+		_, err = ahead.Client.Create(ctx, invitations.CreateParams{EmailAddress: "held@example.com"})
+		require.NoError(t, err)
+		ahead.Advance(time.Hour)
+		ahead.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{Status: 502}) // the retry meets duplicate_record
+		_, err = ahead.Client.Create(ctx, invitations.CreateParams{EmailAddress: "held@example.com"})
+		require.ErrorIs(t, err, invitations.ErrDuplicate)
+		assert.NotErrorIs(t, err, invitations.ErrOutcomeUnknown, "the lookup saw the invitation was there before the call")
+		assert.Equal(t, 1, ahead.Len())
+	})
 }
