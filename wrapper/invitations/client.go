@@ -163,11 +163,13 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error
 	ignore := p.IgnoreExisting != nil && *p.IgnoreExisting
 	call := &retry.Call{Op: rules.OpCreate, Write: true, RetryAmbiguous: !ignore}
 	began := time.Now()
-	g, _, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.CreateInvitation(ctx, p.toGenerated()) },
+	g, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.CreateInvitation(ctx, p.toGenerated()) },
 		generated.ParseCreateInvitationResponse, generated.CreateInvitationResponse.GetJSON200)
 	if err == nil {
-		inv := fromGenerated(g)
-		return &inv, nil
+		var invs []Invitation
+		if invs, err = fromGenerated(call, raw, *g); err == nil {
+			return &invs[0], nil
+		}
 	}
 	found, err := c.settleCreate(ctx, call, began, []string{p.EmailAddress}, err)
 	if err != nil {
@@ -236,7 +238,7 @@ func (c *Client) bulk(ctx context.Context, call *retry.Call, body generated.Crea
 			return nil, unusable(call, raw, fmt.Sprintf("invitation %d is not for item %d's address", i, i), nil)
 		}
 	}
-	return fromGeneratedList(*list), nil
+	return fromGenerated(call, raw, *list...)
 }
 
 // List returns one page of invitations matching p, with the total number of matches. Without
@@ -253,16 +255,22 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 	call := &retry.Call{Op: rules.OpList}
 	page, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.ListInvitations(ctx, p.toGenerated()) },
 		generated.ParseListInvitationsResponse, generated.ListInvitationsResponse.GetJSON200)
-	if err != nil {
-		// The generated type is the page the client asks for. A bare array, Clerk's answer to a
-		// list without paginated, is read too, without a count.
-		var list []generated.Invitation
-		if raw == nil || json.Unmarshal(raw, &list) != nil {
-			return nil, err
-		}
-		return &Page{Invitations: fromGeneratedList(list), TotalCount: -1}, nil
+	total, list := -1, []generated.Invitation(nil)
+	switch {
+	case err == nil && page.Data == nil:
+		return nil, unusable(call, raw, "the page has no data", nil)
+	case err == nil:
+		total, list = int(page.TotalCount), page.Data
+	// The generated type is the page the client asks for. A bare array, Clerk's answer to a
+	// list without paginated, is read too, without a count.
+	case raw == nil || json.Unmarshal(raw, &list) != nil:
+		return nil, err
 	}
-	return &Page{Invitations: fromGeneratedList(page.Data), TotalCount: int(page.TotalCount)}, nil
+	invs, err := fromGenerated(call, raw, list...)
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Invitations: invs, TotalCount: total}, nil
 }
 
 // All returns an iterator over every invitation matching p, fetching pages of p.Limit from
@@ -271,7 +279,7 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 // walk takes does not grow with the number of invitations. On an error it yields the error once
 // and stops; breaking out of the loop stops fetching. It stops after the
 // last page by the total count, or, when the server sends none, after a page shorter than the
-// limit; a server that answers the same full page again (ignoring offset) ends the walk with a
+// limit; a server that answers any page it answered before (ignoring offset) ends the walk with a
 // *ResponseError rather than looping.
 //
 // Invitations created or revoked during the walk can shift pages, so an invitation may be
@@ -284,7 +292,7 @@ func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, er
 			q.Limit = rules.MaxLimit
 		}
 		limit := q.Limit
-		var lastFirst, lastLast string
+		seen := map[[2]string]int{} // a page's first and last id -> the offset that answered it
 		for {
 			page, err := c.List(ctx, q)
 			if err != nil {
@@ -292,10 +300,14 @@ func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, er
 				return
 			}
 			n := len(page.Invitations)
-			if n > 0 && page.Invitations[0].ID == lastFirst && page.Invitations[n-1].ID == lastLast {
-				yield(Invitation{}, &ResponseError{Operation: rules.OpList, StatusCode: http.StatusOK, Attempts: 1,
-					Reason: fmt.Sprintf("offset %d answered the same page as the offset before it: the server ignores offset", q.Offset)})
-				return
+			if n > 0 {
+				key := [2]string{page.Invitations[0].ID, page.Invitations[n-1].ID}
+				if before, ok := seen[key]; ok {
+					yield(Invitation{}, &ResponseError{Operation: rules.OpList, StatusCode: http.StatusOK, Attempts: 1,
+						Reason: fmt.Sprintf("offset %d answered the page offset %d answered: the server ignores offset", q.Offset, before)})
+					return
+				}
+				seen[key] = q.Offset
 			}
 			for _, inv := range page.Invitations {
 				if !yield(inv, nil) {
@@ -306,7 +318,6 @@ func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, er
 			if n == 0 || n < limit || page.TotalCount >= 0 && q.Offset >= page.TotalCount {
 				return
 			}
-			lastFirst, lastLast = page.Invitations[0].ID, page.Invitations[n-1].ID
 		}
 	}
 }
@@ -327,11 +338,13 @@ func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
 		return nil, err
 	}
 	call := &retry.Call{Op: rules.OpRevoke, Write: true, RetryAmbiguous: true}
-	g, _, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.RevokeInvitation(ctx, id) },
+	g, raw, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.RevokeInvitation(ctx, id) },
 		generated.ParseRevokeInvitationResponse, generated.RevokeInvitationResponse.GetJSON200)
 	if err == nil {
-		inv := fromGenerated(g)
-		return &inv, nil
+		var invs []Invitation
+		if invs, err = fromGenerated(call, raw, *g); err == nil {
+			return &invs[0], nil
+		}
 	}
 	if !call.MaybeApplied || !(reconcilable(ctx, err) || errors.Is(err, ErrAlreadyRevoked)) {
 		return nil, err

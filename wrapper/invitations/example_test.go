@@ -151,7 +151,7 @@ func ExampleClient_Revoke() {
 	// revoked
 	// already revoked: true
 	// not found: true
-	// invitations: invalid invitation_id: "../users" contains '.'; only letters, digits, '_' and '-' are allowed
+	// invitations: invalid invitation_id: contains '.' at byte 0; only letters, digits, '_' and '-' are allowed
 }
 
 func ExampleClient_Delete() {

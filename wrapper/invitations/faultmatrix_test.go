@@ -172,6 +172,9 @@ var matrixFaults = []matrixFault{
 	{name: "invalid JSON", want: unexpected, fault: func(string) invitationstest.Fault {
 		return invitationstest.Fault{Status: 200, Header: jsonHeader(), Body: `{"object":"invitation","id":`}
 	}},
+	{name: "an answer that is not an invitation", want: unexpected, fault: func(string) invitationstest.Fault {
+		return invitationstest.Fault{Status: 200, Header: jsonHeader(), Body: `{}`}
+	}},
 	{name: "wrong content type", want: unexpected, fault: func(string) invitationstest.Fault {
 		return invitationstest.Fault{Status: 200, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<html>sign in to the Wi-Fi</html>"}
 	}},

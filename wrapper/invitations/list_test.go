@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -247,26 +248,49 @@ func TestAllValidatesParams(t *testing.T) {
 // the offset, without a total, must not make All loop forever.
 func TestAllEndsAgainstAServerThatIgnoresOffset(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
-	var items []string
-	for i := range 10 {
-		items = append(items, invitationJSON(fmt.Sprintf("inv_%d", i), fmt.Sprintf("p%d@example.com", i), "pending"))
-	}
-	f.handle("GET /invitations", 200, nil, "["+strings.Join(items, ",")+"]") // a bare array: no total
-	n := 0
-	var errs []error
-	for _, err := range f.client.All(t.Context(), invitations.ListParams{Limit: 10}) {
-		if err != nil {
-			errs = append(errs, err)
-			continue
+	page := func(from int) string {
+		var items []string
+		for i := from; i < from+10; i++ {
+			items = append(items, invitationJSON(fmt.Sprintf("inv_%d", i), fmt.Sprintf("p%d@example.com", i), "pending"))
 		}
-		n++
+		return "[" + strings.Join(items, ",") + "]" // a bare array: no total
 	}
-	assert.Equal(t, 10, n, "the first page, once")
-	require.Len(t, errs, 1)
-	assert.ErrorIs(t, errs[0], invitations.ErrUnexpectedResponse)
-	assert.ErrorContains(t, errs[0], "ignores offset")
-	assert.Len(t, f.sent(), 2)
+	for name, pages := range map[string][]string{
+		"the same page again": {page(0)},
+		"two pages in turn":   {page(0), page(10)},
+		"three pages in turn": {page(0), page(10), page(20)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			var mu sync.Mutex
+			served := 0
+			f.mux.HandleFunc("GET /v1/invitations", func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				body := pages[served%len(pages)]
+				served++
+				mu.Unlock()
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(body))
+			})
+			n := 0
+			var errs []error
+			for _, err := range f.client.All(t.Context(), invitations.ListParams{Limit: 10}) {
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				if n++; n > 1000 {
+					t.Fatal("the walk goes on for ever") // fail fast rather than at the package's timeout
+				}
+			}
+			assert.Equal(t, 10*len(pages), n, "each page once")
+			require.Len(t, errs, 1)
+			assert.ErrorIs(t, errs[0], invitations.ErrUnexpectedResponse)
+			assert.ErrorContains(t, errs[0], "ignores offset")
+			assert.Len(t, f.sent(), len(pages)+1)
+		})
+	}
 }
 
 // TestAllStopsAfterAShortPageWithoutATotal: without a total, a page shorter than the limit is

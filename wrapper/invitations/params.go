@@ -143,9 +143,9 @@ func checkID(id string) error {
 	if len(id) > maxIDLength {
 		return &ValidationError{Field: "invitation_id", Reason: fmt.Sprintf("is longer than %d bytes", maxIDLength)}
 	}
-	for _, r := range id {
+	for i, r := range id {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return &ValidationError{Field: "invitation_id", Reason: fmt.Sprintf("%q contains %q; only letters, digits, '_' and '-' are allowed", id, r)}
+			return &ValidationError{Field: "invitation_id", Reason: fmt.Sprintf("contains %q at byte %d; only letters, digits, '_' and '-' are allowed", r, i)}
 		}
 	}
 	return nil

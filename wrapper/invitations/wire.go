@@ -71,17 +71,18 @@ func unusable(call *retry.Call, body []byte, reason string, err error) *Response
 		Reason: reason, Body: body[:min(len(body), 1<<10)], Err: err}
 }
 
-func fromGenerated(g *generated.Invitation) Invitation {
-	return Invitation{ID: g.ID, EmailAddress: g.EmailAddress, Status: Status(g.Status), Revoked: g.Revoked, URL: g.URL,
-		PublicMetadata: g.PublicMetadata, ExpiresAt: fromMillis(g.ExpiresAt), CreatedAt: fromMillis(g.CreatedAt), UpdatedAt: fromMillis(g.UpdatedAt)}
-}
-
-func fromGeneratedList(list []generated.Invitation) []Invitation {
+// fromGenerated maps the invitations of an answer, each of which must carry what every
+// invitation has; an answer with one that does not is a *ResponseError.
+func fromGenerated(call *retry.Call, raw []byte, list ...generated.Invitation) ([]Invitation, error) {
 	out := make([]Invitation, len(list))
-	for i := range list {
-		out[i] = fromGenerated(&list[i])
+	for i, g := range list {
+		if g.ID == "" || g.EmailAddress == "" || g.Status == "" || g.Object != generated.InvitationObjectInvitation {
+			return nil, unusable(call, raw, fmt.Sprintf("invitation %d lacks its object, id, email_address or status", i), nil)
+		}
+		out[i] = Invitation{ID: g.ID, EmailAddress: g.EmailAddress, Status: Status(g.Status), Revoked: g.Revoked, URL: g.URL,
+			PublicMetadata: g.PublicMetadata, ExpiresAt: fromMillis(g.ExpiresAt), CreatedAt: fromMillis(g.CreatedAt), UpdatedAt: fromMillis(g.UpdatedAt)}
 	}
-	return out
+	return out, nil
 }
 
 // fromMillis converts Clerk's Unix-millisecond timestamps; 0 stays the zero time.
