@@ -110,7 +110,7 @@ type ClerkError struct {
 
 	// Meta Details of one error. `param_name` names the parameter a 422 is about; `email_addresses`
 	// lists the addresses a `duplicate_record` is about. Other codes carry other keys.
-	Meta *ClerkErrorMeta `json:"meta,omitempty"`
+	Meta ClerkErrorMeta `json:"meta,omitempty"`
 }
 
 // ClerkErrorMeta Details of one error. `param_name` names the parameter a 422 is about; `email_addresses`
@@ -119,7 +119,7 @@ type ClerkErrorMeta = map[string]interface{}
 
 // ClerkErrors The body of every error Clerk answers.
 type ClerkErrors struct {
-	ClerkTraceID *string                `json:"clerk_trace_id,omitempty"`
+	ClerkTraceID string                 `json:"clerk_trace_id,omitempty"`
 	Errors       []ClerkError           `json:"errors"`
 	Meta         map[string]interface{} `json:"meta,omitempty"`
 }

@@ -53,7 +53,7 @@ var paramMessages = map[string]string{
 // errParam is a 422 entry about one parameter, which meta.param_name names (as Clerk's SDKs read
 // it and live answers carry it).
 func errParam(code, param, long string) generated.ClerkError {
-	return generated.ClerkError{Code: code, Message: paramMessages[code], LongMessage: long, Meta: &generated.ClerkErrorMeta{"param_name": param}}
+	return generated.ClerkError{Code: code, Message: paramMessages[code], LongMessage: long, Meta: generated.ClerkErrorMeta{"param_name": param}}
 }
 
 func errParams(entries ...generated.ClerkError) *apiError {
@@ -62,7 +62,7 @@ func errParams(entries ...generated.ClerkError) *apiError {
 
 // body returns the error body with a fresh trace id, which write also sends as a header.
 func (e *apiError) body(trace string) generated.ClerkErrors {
-	return generated.ClerkErrors{Errors: e.errors, ClerkTraceID: &trace}
+	return generated.ClerkErrors{Errors: e.errors, ClerkTraceID: trace}
 }
 
 // write sends e. The strict handlers return typed responses instead; write serves the layers in

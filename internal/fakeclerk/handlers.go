@@ -116,7 +116,7 @@ var _ generated.StrictServerInterface = api{}
 // clerkBody returns an error body and its trace id, for the typed responses.
 func clerkBody(entries ...generated.ClerkError) (generated.ClerkErrors, *string) {
 	trace := traceID()
-	return generated.ClerkErrors{Errors: entries, ClerkTraceID: &trace}, &trace
+	return generated.ClerkErrors{Errors: entries, ClerkTraceID: trace}, &trace
 }
 
 func badRequest(e generated.ClerkError) generated.BadRequestJSONResponse {
@@ -150,7 +150,7 @@ func duplicateEntry(addrs []string) generated.ClerkError {
 		Code:        "duplicate_record",
 		Message:     short,
 		LongMessage: fmt.Sprintf("There are already pending invitations for the following email addresses: %s", strings.Join(addrs, ", ")),
-		Meta:        &generated.ClerkErrorMeta{"email_addresses": addrs},
+		Meta:        generated.ClerkErrorMeta{"email_addresses": addrs},
 	}
 }
 

@@ -100,7 +100,7 @@ func checkCreateObject(obj map[string]any, index int) []generated.ClerkError {
 	add := func(code, name, long string) {
 		e := errParam(code, name, long)
 		if index >= 0 {
-			(*e.Meta)["index"] = index
+			e.Meta["index"] = index
 		}
 		out = append(out, e)
 	}

@@ -402,16 +402,14 @@ func reconcilable(ctx context.Context, err error) bool {
 		return false
 	}
 	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		switch apiErr.StatusCode {
-		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return true
-		}
-		return errors.Is(err, ErrDuplicate)
+	if !errors.As(err, &apiErr) {
+		return true // a *TransportError or *ResponseError: no usable answer
 	}
-	var transportErr *TransportError
-	var responseErr *ResponseError
-	return errors.As(err, &transportErr) || errors.As(err, &responseErr)
+	switch apiErr.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return errors.Is(err, ErrDuplicate)
 }
 
 // settled returns err after a lookup that did not find the call's effect. looked says the lookup

@@ -196,13 +196,10 @@ func newAPIError(op string, status int, header http.Header, body []byte, secret 
 		errs = generated.ClerkErrors{}
 		_ = json.Unmarshal(redact(clean, secret), &errs)
 		for _, d := range errs.Errors {
-			meta := deref(d.Meta)
-			name, _ := meta["param_name"].(string)
-			e.Errors = append(e.Errors, ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage, ParamName: name, Meta: meta})
+			name, _ := d.Meta["param_name"].(string)
+			e.Errors = append(e.Errors, ErrorDetail{Code: d.Code, Message: d.Message, LongMessage: d.LongMessage, ParamName: name, Meta: d.Meta})
 		}
-		if trace := deref(errs.ClerkTraceID); trace != "" {
-			e.TraceID = trace
-		}
+		e.TraceID = cmp.Or(errs.ClerkTraceID, e.TraceID)
 	}
 	e.TraceID = string(redact([]byte(e.TraceID), secret))
 	return e
