@@ -79,6 +79,7 @@ type Doer struct {
 	// Retry-After has passed; its waits are bounded only by the context.
 	Pacer  *pacing.Limiter
 	Logger *slog.Logger // nil: no logging
+	Secret string       // never logged: removed from what an answer puts in a log line
 
 	Jitter func() float64 // in [0, 1); nil: math/rand/v2
 	// Skew, when not nil, receives the server's clock less the client's at every answer that
@@ -330,11 +331,11 @@ func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *http
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 		if trace := resp.Header.Get("Clerk-Trace-Id"); trace != "" {
-			attrs = append(attrs, slog.String("trace_id", trace))
+			attrs = append(attrs, slog.String("trace_id", d.redact(trace)))
 		}
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", ScrubError(err)))
+		attrs = append(attrs, slog.String("error", d.redact(ScrubError(err))))
 	}
 	if retryIn > 0 || level == slog.LevelInfo {
 		attrs = append(attrs, slog.Duration("retry_in", retryIn))
@@ -344,6 +345,13 @@ func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *http
 		msg = "invitations: retrying"
 	}
 	d.Logger.LogAttrs(ctx, level, msg, attrs...)
+}
+
+func (d *Doer) redact(s string) string {
+	if d.Secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, d.Secret, "[redacted]")
 }
 
 // ScrubError returns err's text without the request URL that *url.Error puts in it: a list's

@@ -74,6 +74,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		Next:   httpClient(cfg),
 		Policy: retry.Policy{MaxRetries: cfg.retries, MaxWait: cfg.maxRetryWait, BaseDelay: baseBackoff, MaxDelay: maxBackoff, MaxBody: maxResponseBody},
 		Logger: cfg.logger,
+		Secret: secretKey,
 		Skew:   func(d time.Duration) { c.skew.Store(&d) },
 	}
 	if b := cfg.budgets; b != nil {

@@ -169,8 +169,8 @@ var matrixFaults = []matrixFault{
 	{name: "truncated body", want: succeeds, fault: func(string) invitationstest.Fault {
 		return invitationstest.Fault{Commit: true, Truncate: true}
 	}},
-	{name: "invalid JSON", want: unexpected, fault: func(string) invitationstest.Fault {
-		return invitationstest.Fault{Status: 200, Header: jsonHeader(), Body: `{"object":"invitation","id":`}
+	{name: "invalid JSON echoing the key", want: unexpected, fault: func(key string) invitationstest.Fault {
+		return invitationstest.Fault{Status: 200, Header: jsonHeader(), Body: `{"echo":"Bearer ` + key + `","object":"invitation","id":`}
 	}},
 	{name: "an answer that is not an invitation", want: unexpected, fault: func(string) invitationstest.Fault {
 		return invitationstest.Fault{Status: 200, Header: jsonHeader(), Body: `{}`}
@@ -330,6 +330,10 @@ func checkNoSecret(t *testing.T, key string, err error, logs string) {
 		if errors.As(err, &apiErr) {
 			assert.NotContains(t, string(apiErr.Body), key)
 			assert.NotContains(t, fmt.Sprintf("%#v", apiErr.Errors), key)
+		}
+		var respErr *invitations.ResponseError
+		if errors.As(err, &respErr) {
+			assert.NotContains(t, string(respErr.Body), key)
 		}
 	}
 	assert.NotContains(t, logs, key, "the key in a log line")

@@ -95,7 +95,9 @@ func TestLoggerRecordsAttemptsOnly(t *testing.T) {
 	client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL),
 		invitations.WithLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
-	srv.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<h1>" + srv.SecretKey + "</h1>"})
+	// A proxy echoes the Authorization header, into the body and into the trace id.
+	srv.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{Status: 503,
+		Header: http.Header{"Content-Type": {"text/html"}, "Clerk-Trace-Id": {"Bearer " + srv.SecretKey}}, Body: "<h1>" + srv.SecretKey + "</h1>"})
 	srv.FailNext(invitationstest.OpList, 1, invitationstest.Fault{Drop: true})
 	srv.FailNext(invitationstest.OpList, 1, invitationstest.Fault{Drop: true})
 	_, err = client.Create(t.Context(), invitations.CreateParams{EmailAddress: "secret.person@example.com", PublicMetadata: map[string]any{"note": "private"}})

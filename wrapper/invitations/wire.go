@@ -55,6 +55,7 @@ func send[R, B any](ctx context.Context, c *Client, call *retry.Call, request fu
 		return nil, nil, e
 	}
 	parsed, err := parse(resp)
+	body = redact(body, c.secretKey) // kept only for a *ResponseError
 	if err != nil {
 		return nil, body, unusable(call, body, "the body does not decode", err)
 	}
