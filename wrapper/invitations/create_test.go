@@ -276,3 +276,23 @@ func TestAmbiguousCreatesAreSettledOnTheServersClock(t *testing.T) {
 		assert.Equal(t, 1, ahead.Len())
 	})
 }
+
+// TestBulkCreateWithIgnoreExistingIsNotSentAgainBlindly: with IgnoreExisting on every item, a
+// repeat would invite everyone twice, so after an answer lost in transit the client only looks
+// the invitations up.
+func TestBulkCreateWithIgnoreExistingIsNotSentAgainBlindly(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork())
+		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Commit: true, Drop: true})
+		items := []invitations.CreateParams{
+			{EmailAddress: "one@example.com", IgnoreExisting: invitations.Ptr(true)},
+			{EmailAddress: "two@example.com", IgnoreExisting: invitations.Ptr(true)},
+		}
+		got, err := srv.Client.BulkCreate(t.Context(), items)
+		require.NoError(t, err, "the lookup found what the lost call created")
+		require.Len(t, got, 2)
+		assert.Equal(t, "two@example.com", got[1].EmailAddress)
+		assert.Equal(t, 2, srv.Len(), "sent once: nobody invited twice")
+	})
+}

@@ -2,9 +2,11 @@ package invitations_test
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -24,10 +26,12 @@ func TestPlainHTTPOnlyOnLoopbackUnlessAllowed(t *testing.T) {
 		_, err := invitations.New(testKey, invitations.WithBaseURL(base))
 		assert.NoError(t, err, base)
 	}
-	_, err := invitations.New(testKey, invitations.WithBaseURL("http://api.example.com/v1"))
-	require.Error(t, err)
-	assert.NotContains(t, err.Error(), testKey)
-	_, err = invitations.New(testKey, invitations.WithInsecureHTTP(), invitations.WithBaseURL("http://api.example.com/v1"))
+	for _, base := range []string{"http://api.example.com/v1", "http://localhost.example.com/v1", "http://mylocalhost/v1", "http://127.0.0.1.example.com/v1"} {
+		_, err := invitations.New(testKey, invitations.WithBaseURL(base))
+		require.Error(t, err, "%s only looks like loopback", base)
+		assert.NotContains(t, err.Error(), testKey)
+	}
+	_, err := invitations.New(testKey, invitations.WithInsecureHTTP(), invitations.WithBaseURL("http://api.example.com/v1"))
 	assert.NoError(t, err, "WithInsecureHTTP allows it, in any order of options")
 }
 
@@ -85,6 +89,31 @@ func TestAuthorizationNeverFollowsARedirectToAnotherHost(t *testing.T) {
 	require.NoError(t, hc.CheckRedirect(nil, nil))
 	assert.Equal(t, 3, policyCalls, "the caller's client keeps its own policy, unwrapped")
 }
+
+// TestAuthorizationNeverFollowsARedirectToPlainHTTP: net/http keeps the header when a redirect
+// changes only the scheme; the client drops it, or the key would cross the network in clear.
+func TestAuthorizationNeverFollowsARedirectToPlainHTTP(t *testing.T) {
+	t.Parallel()
+	var auth []string
+	transport := roundTripper(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Scheme == "https" {
+			return &http.Response{StatusCode: http.StatusTemporaryRedirect, Header: http.Header{"Location": {"http://" + r.URL.Host + r.URL.Path}},
+				Body: http.NoBody, Request: r}, nil
+		}
+		auth = append(auth, r.Header.Get("Authorization"))
+		return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(`{"data":[],"total_count":0}`)), Request: r}, nil
+	})
+	client, err := invitations.New(testKey, invitations.WithBaseURL("https://clerk.example/v1"), invitations.WithHTTPClient(&http.Client{Transport: transport}))
+	require.NoError(t, err)
+	_, err = client.List(t.Context(), invitations.ListParams{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{""}, auth, "the same host over plain http got no Authorization header")
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // TestLoggerRecordsAttemptsOnly checks what WithLogger writes across retries and failures: the
 // operation, attempts, statuses and trace ids, and never the key, an address or a body.
