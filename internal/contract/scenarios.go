@@ -42,6 +42,8 @@ var scenarios = []scenario{
 		inferred: "a refused bulk item is named by meta.index (its position) next to meta.param_name, and nothing is created"},
 	{name: "public_metadata null in a single create: 422", rawInvalid: true, run: nullMetadata,
 		inferred: "a single create with public_metadata null answers 422 form_param_format_invalid (bulk items may be null)"},
+	{name: "an address with an invisible character: 422", rawInvalid: true, run: invisibleCharacter,
+		inferred: "an address holding a byte-order mark (or another invisible or direction-changing character) answers 422 form_param_format_invalid naming email_address"},
 }
 
 func createEveryField(ctx context.Context, s *session) error {
@@ -442,6 +444,11 @@ func metadataOverBound(ctx context.Context, s *session) error {
 func nullMetadata(ctx context.Context, s *session) error {
 	body := fmt.Sprintf(`{"email_address":%q,"notify":false,"public_metadata":null}`, s.addr("null"))
 	return rawCase(ctx, s, "POST", "/invitations", body, 422, "form_param_format_invalid", "public_metadata")
+}
+
+func invisibleCharacter(ctx context.Context, s *session) error {
+	body := fmt.Sprintf(`{"email_address":%q,"notify":false}`, "\ufeff"+s.addr("bom"))
+	return rawCase(ctx, s, "POST", "/invitations", body, 422, "form_param_format_invalid", "email_address")
 }
 
 func hasUser(s *session) string {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -13,7 +14,11 @@ const MaxEmailLength = 254
 
 // CheckEmail reports why addr is not a plain email address such as "ada@example.com", or nil if it is.
 // Display names ("Ada <ada@example.com>"), surrounding spaces, addresses without a dot in the
-// domain and addresses longer than MaxLength are rejected.
+// domain and addresses longer than MaxLength are rejected, and so are control characters and
+// invisible or direction-changing ones (U+200B–U+200F, U+202A–U+202E, U+2066–U+2069, U+FEFF and
+// every other format character): they make an address that looks like another, which
+// de-duplication would miss. That Clerk refuses them too (422 form_param_format_invalid) is
+// inferred.
 func CheckEmail(addr string) error {
 	if plainAddress(addr) {
 		return nil // the common case, without net/mail's allocations
@@ -80,6 +85,8 @@ func checkEmail(addr string) error {
 	case !utf8.ValidString(addr) || strings.ContainsRune(addr, utf8.RuneError):
 		// U+FFFD too: it is what a JSON decoder makes of an escaped lone surrogate.
 		return errors.New("is not valid UTF-8")
+	case strings.ContainsFunc(addr, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }):
+		return errors.New("holds a control, invisible or direction-changing character")
 	}
 	parsed, err := mail.ParseAddress(addr)
 	if err != nil || parsed.Address != addr || parsed.Name != "" {

@@ -28,6 +28,15 @@ func TestCheckEmail(t *testing.T) {
 		strings.Repeat("a", 250) + "@example.com": "longer",
 		"ad\xffa@example.com":                     "UTF-8",
 		"ad\ufffda@example.com":                   "UTF-8",
+		"stray\ufeff@example.com":                 "invisible",
+		"\ufeffstray@example.com":                 "invisible",
+		"st\u200bray@example.com":                 "invisible",
+		"stray@exa\u200dmple.com":                 "invisible",
+		"\u202eray@example.com":                   "direction",
+		"ray\u2066@example.com":                   "direction",
+		"ray\u0085@example.com":                   "control",
+		"ray\u00ad@example.com":                   "invisible",
+		"ray\x7f@example.com":                     "control",
 	}
 	for addr, want := range invalid {
 		err := CheckEmail(addr)
