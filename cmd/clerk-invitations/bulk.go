@@ -186,7 +186,7 @@ func printSummary(w io.Writer, r *invitations.BulkReport) {
 	_ = tw.Flush()
 	for _, e := range r.Entries {
 		if e.Result == invitations.BulkInvalid || e.Result == invitations.BulkFailed {
-			fmt.Fprintf(w, "%s %s: %s\n", e.Result, e.EmailAddress, e.Error)
+			fmt.Fprintf(w, "%s %s: %s\n", e.Result, printable(e.EmailAddress), printable(e.Error))
 		}
 	}
 }

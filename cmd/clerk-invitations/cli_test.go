@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -337,4 +339,64 @@ func TestBulkAsksFirstOnATerminal(t *testing.T) {
 	assert.Equal(t, exitOK, r.code, r.err)
 	assert.Contains(t, r.err, "About to invite 2 addresses; no email is sent (--notify=false).")
 	assert.Equal(t, 2, c.srv.Len())
+}
+
+// hostile is what a server or an input file might hold to take over a terminal: a clear-screen
+// sequence, an OSC title sequence and a right-to-left override.
+const hostile = "\x1b[2J\x1b]0;pwned\x07\u202egnp.exe"
+
+func TestTablesEscapeWhatTheServerSays(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	inv, err := c.srv.Client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com", PublicMetadata: map[string]any{"note": hostile}})
+	require.NoError(t, err)
+	for _, args := range [][]string{{"list"}, {"get", inv.ID}} {
+		r := c.ok(args...)
+		for _, raw := range []string{"\x1b", "\x07", "\u202e"} {
+			assert.NotContains(t, r.out+r.err, raw, "%v", args)
+		}
+	}
+	assert.Contains(t, c.ok("get", inv.ID).out, `\u001b[2J\u001b]0;pwned\u0007\u202egnp.exe`, "escaped, not dropped")
+
+	r := c.ok("get", inv.ID, "--output", "json")
+	var got invitationJSON
+	require.NoError(t, json.Unmarshal([]byte(r.out), &got))
+	assert.Equal(t, hostile, got.PublicMetadata["note"], "JSON output is exact")
+	rows, err := csv.NewReader(strings.NewReader(c.ok("list", "--output", "csv").out)).ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, `{"note":"\u001b[2J\u001b]0;pwned\u0007`+"\u202e"+`gnp.exe"}`, rows[1][7], "so is CSV, formulas aside")
+}
+
+func TestCSVNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
+	// A server whose answer holds cells a spreadsheet would run.
+	page := `{"data":[{"object":"invitation","id":"=HYPERLINK(\"x\")","email_address":"+1@example.com","public_metadata":null,` +
+		`"status":"pending","url":"@SUM(1)","created_at":1,"updated_at":1}],"total_count":1}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(page))
+	}))
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	env := env(map[string]string{"CLERK_SECRET_KEY": "sk_test_csv", "CLERK_API_URL": srv.URL + "/v1"})
+	require.Equal(t, exitOK, run(t.Context(), []string{"list", "--output", "csv"}, env, console{in: strings.NewReader(""), out: &out, err: &errOut}), errOut.String())
+	rows, err := csv.NewReader(&out).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 2)
+	assert.Equal(t, `'=HYPERLINK("x")`, rows[1][0])
+	assert.Equal(t, "'+1@example.com", rows[1][1])
+	assert.Equal(t, "'@SUM(1)", rows[1][6])
+	assert.Equal(t, "pending", rows[1][2], "other cells stay as they are")
+}
+
+func TestBulkSummaryEscapesWhatTheInputSays(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	file := writeFile(t, "l.txt", "a@example.com\n"+hostile+"@example.com\n")
+	r := c.ok("bulk", file, "--notify=false", "--pacing", "none")
+	assert.Regexp(t, `(?m)^invalid\s+1$`, r.out)
+	for _, raw := range []string{"\x1b", "\x07", "\u202e"} {
+		assert.NotContains(t, r.out+r.err, raw)
+	}
+	assert.Contains(t, r.out, `invalid \x1b[2J\x1b]0;pwned\x07\u202egnp.exe@example.com: `)
 }

@@ -137,7 +137,7 @@ func run(ctx context.Context, args []string, env func(string) string, con consol
 
 // failed reports err on standard error and returns the exit status it calls for.
 func failed(con console, name string, err error) int {
-	fmt.Fprintf(con.err, "clerk-invitations %s: %v\n", name, err)
+	fmt.Fprintf(con.err, "clerk-invitations %s: %s\n", name, printable(err.Error()))
 	if errors.Is(err, context.Canceled) {
 		return exitInterrupted
 	}

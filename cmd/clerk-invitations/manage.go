@@ -222,7 +222,7 @@ func revokeCmd(ctx context.Context, args []string, env func(string) string, con 
 		return code
 	}
 	if len(revoked) == 0 {
-		fmt.Fprintf(con.err, "no pending invitation for %s\n", *email)
+		fmt.Fprintf(con.err, "no pending invitation for %s\n", printable(*email))
 	}
 	return exitOK
 }
@@ -330,7 +330,7 @@ func deleteCmd(ctx context.Context, args []string, env func(string) string, con 
 			return failed(con, "delete", err)
 		}
 		if len(found) == 0 {
-			fmt.Fprintf(con.err, "no invitation for %s\n", *email)
+			fmt.Fprintf(con.err, "no invitation for %s\n", printable(*email))
 			return exitOK
 		}
 		if !confirm(con, fmt.Sprintf("Delete all %d invitations of %s for good?", len(found), *email)) {
@@ -362,7 +362,7 @@ func printDeleted(con console, format string, ids []string) int {
 		err = writeJSON(con.out, map[string][]string{"deleted": ids})
 	default:
 		for _, id := range ids {
-			if _, err = fmt.Fprintln(con.out, id); err != nil {
+			if _, err = fmt.Fprintln(con.out, printable(id)); err != nil {
 				break
 			}
 		}
@@ -375,7 +375,7 @@ func printDeleted(con console, format string, ids []string) int {
 
 // confirm asks question on the terminal and reports whether the answer was yes.
 func confirm(con console, question string) bool {
-	fmt.Fprintf(con.err, "%s [y/N] ", question)
+	fmt.Fprintf(con.err, "%s [y/N] ", printable(question))
 	line, _ := bufio.NewReader(con.in).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":

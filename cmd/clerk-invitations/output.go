@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
@@ -64,7 +66,7 @@ func printInvitation(w io.Writer, format string, inv invitations.Invitation) err
 		{"expires", when(inv.ExpiresAt)}, {"url", inv.URL}, {"metadata", metadata(inv.PublicMetadata)},
 	} {
 		if row[1] != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
+			fmt.Fprintf(tw, "%s\t%s\n", row[0], printable(row[1]))
 		}
 	}
 	return tw.Flush()
@@ -87,8 +89,12 @@ func printInvitations(w io.Writer, format string, invs []invitations.Invitation)
 			if !inv.ExpiresAt.IsZero() {
 				expires = inv.ExpiresAt.Format(time.RFC3339)
 			}
-			_ = cw.Write([]string{inv.ID, inv.EmailAddress, string(inv.Status), strconv.FormatBool(inv.Revoked),
-				inv.CreatedAt.Format(time.RFC3339), expires, inv.URL, metadata(inv.PublicMetadata)})
+			row := []string{inv.ID, inv.EmailAddress, string(inv.Status), strconv.FormatBool(inv.Revoked),
+				inv.CreatedAt.Format(time.RFC3339), expires, inv.URL, metadata(inv.PublicMetadata)}
+			for i := range row {
+				row[i] = csvCell(row[i])
+			}
+			_ = cw.Write(row)
 		}
 		cw.Flush()
 		return cw.Error()
@@ -96,9 +102,42 @@ func printInvitations(w io.Writer, format string, invs []invitations.Invitation)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tEMAIL\tSTATUS\tCREATED\tEXPIRES")
 	for _, inv := range invs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", inv.ID, inv.EmailAddress, inv.Status, when(inv.CreatedAt), when(inv.ExpiresAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", printable(inv.ID), printable(inv.EmailAddress), printable(string(inv.Status)), when(inv.CreatedAt), when(inv.ExpiresAt))
 	}
 	return tw.Flush()
+}
+
+// printable returns s safe to print on a terminal: control characters (C0, C1, DEL) and
+// invisible or direction-changing format characters (bidi overrides, zero widths, byte-order
+// marks) are written as Go escapes (\x1b, \u202e), so that what a server or an input file holds
+// cannot clear the screen, retitle the terminal or reorder what is shown. JSON output is exact.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unprintable) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unprintable(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+	}
+	return b.String()
+}
+
+func unprintable(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
+
+// csvCell neutralises a cell that a spreadsheet would run as a formula (a leading =, +, -, @,
+// tab or carriage return, as OWASP's CSV-injection guidance lists them) by putting ' in front.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func writeJSON(w io.Writer, v any) error {
