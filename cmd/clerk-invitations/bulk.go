@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf16"
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
@@ -26,7 +27,8 @@ invited, already a user, invalid or failed (with the error). Addresses are trimm
 de-duplicated, ignoring case; nobody is invited twice, also when a run is resumed.
 
 FILE is CSV with a header row, or one address per line (blank lines and lines starting with #
-are skipped). CSV columns: email_address (required), public_metadata (a JSON object),
+are skipped), in UTF-8 or in UTF-16 with a byte-order mark; at most 32 MiB and 100,000
+addresses. CSV columns: email_address (required), public_metadata (a JSON object),
 redirect_url, expires_in_days, template_slug (invitation or waitlist_invitation).
 
 Clerk emails every invitation unless --notify=false. On a terminal the tool first says how many
@@ -191,27 +193,58 @@ func printSummary(w io.Writer, r *invitations.BulkReport) {
 	}
 }
 
+// Bounds on bulk input: a run of the most addresses takes Clerk's budgets weeks, and a file
+// over the size is not an address list (bulk /dev/zero ran out of memory).
+const (
+	maxInputBytes = 32 << 20
+	maxInputRows  = 100_000
+)
+
 // readInvitationsFile reads path, or in for "-".
 func readInvitationsFile(path string, in io.Reader) ([]invitations.CreateParams, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(in)
-	} else {
-		data, err = os.ReadFile(path)
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		in = f
 	}
+	data, err := io.ReadAll(io.LimitReader(in, maxInputBytes+1))
 	if err != nil {
 		return nil, err
 	}
-	return parseInvitations(data)
+	if len(data) > maxInputBytes {
+		return nil, fmt.Errorf("the input is larger than %d MiB; split it into smaller files", maxInputBytes>>20)
+	}
+	out, err := parseInvitations(data)
+	if err == nil && len(out) > maxInputRows {
+		err = fmt.Errorf("the input holds %d addresses, more than %d; split it into smaller files", len(out), maxInputRows)
+	}
+	return out, err
 }
 
 // csvColumns are the columns a CSV file may have.
 var csvColumns = []string{"email_address", "public_metadata", "redirect_url", "expires_in_days", "template_slug"}
 
-// parseInvitations reads CSV with a header row, or one address per line.
+// parseInvitations reads CSV with a header row, or one address per line, in UTF-8 or, with its
+// byte-order mark, UTF-16 (a spreadsheet's "Unicode text").
 func parseInvitations(data []byte) ([]invitations.CreateParams, error) {
+	if le, be := bytes.HasPrefix(data, []byte{0xff, 0xfe}), bytes.HasPrefix(data, []byte{0xfe, 0xff}); le || be {
+		units := make([]uint16, (len(data)-2)/2)
+		for i := range units {
+			lo, hi := data[2+2*i], data[3+2*i]
+			if be {
+				lo, hi = hi, lo
+			}
+			units[i] = uint16(hi)<<8 | uint16(lo)
+		}
+		data = []byte(string(utf16.Decode(units)))
+	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if bytes.IndexByte(data, 0) >= 0 {
+		return nil, errors.New("the input holds NUL bytes: is it UTF-16 without a byte-order mark? save it as UTF-8")
+	}
 	first := ""
 	for _, line := range strings.Split(string(data), "\n") {
 		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
@@ -251,6 +284,9 @@ func parseCSV(data []byte) ([]invitations.CreateParams, error) {
 		}
 		if !known {
 			return nil, fmt.Errorf("unknown column %q in the header row; the columns are %s", name, strings.Join(csvColumns, ", "))
+		}
+		if _, twice := col[name]; twice {
+			return nil, fmt.Errorf("the header row names %q twice", name)
 		}
 		col[name] = i
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -284,14 +285,17 @@ func TestBulkFileErrors(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
 	cases := map[string]string{
-		"email_address,role\na@example.com,admin\n":                     `unknown column "role"`,
-		"name,redirect_url\nAda,https://x.test\n":                       `unknown column "name"`,
-		"redirect_url,template_slug\nhttps://x.test,invitation\n":       "no email_address column",
-		"email_address,public_metadata\na@example.com,not json\n":       "line 2: public_metadata is not a JSON object",
-		"email_address,expires_in_days\na@example.com,soon\n":           `line 2: expires_in_days "soon" is not a whole number`,
-		"email_address,expires_in_days\na@example.com,7\nb@x.test\n":    "wrong number of fields",
-		"# only a comment\n\n":                                          "holds no address",
-		"email_address,public_metadata\na@example.com,\"{\"\"a\"\":1\n": "extraneous or missing",
+		"email_address,role\na@example.com,admin\n":                                `unknown column "role"`,
+		"name,redirect_url\nAda,https://x.test\n":                                  `unknown column "name"`,
+		"redirect_url,template_slug\nhttps://x.test,invitation\n":                  "no email_address column",
+		"email_address,public_metadata\na@example.com,not json\n":                  "line 2: public_metadata is not a JSON object",
+		"email_address,expires_in_days\na@example.com,soon\n":                      `line 2: expires_in_days "soon" is not a whole number`,
+		"email_address,expires_in_days\na@example.com,7\nb@x.test\n":               "wrong number of fields",
+		"# only a comment\n\n":                                                     "holds no address",
+		"email_address,public_metadata\na@example.com,\"{\"\"a\"\":1\n":            "extraneous or missing",
+		"email_address,redirect_url,Email_Address\na@example.com,,b@example.com\n": `names "email_address" twice`,
+		string(utf16LE("email_address\na@example.com\n")[2:]):                      "UTF-16 without a byte-order mark",
+		strings.Repeat("x@example.com\n", maxInputRows+1):                          "more than 100000",
 	}
 	for content, want := range cases {
 		r := c.run("", false, "bulk", writeFile(t, "f.csv", content), "--pacing", "none")
@@ -302,6 +306,30 @@ func TestBulkFileErrors(t *testing.T) {
 	r := c.run("", false, "bulk", filepath.Join(t.TempDir(), "missing.csv"))
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.err, "no such file")
+	r = c.run("", false, "bulk", "/dev/zero", "--pacing", "none")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.err, "larger than 32 MiB")
+}
+
+// utf16LE is s in UTF-16, little-endian, with its byte-order mark: a spreadsheet's "Unicode text".
+func utf16LE(s string) []byte {
+	out := []byte{0xff, 0xfe}
+	for _, u := range utf16.Encode([]rune(s)) {
+		out = append(out, byte(u), byte(u>>8))
+	}
+	return out
+}
+
+func TestBulkReadsUTF16(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	file := writeFile(t, "unicode.txt", string(utf16LE("email_address,public_metadata\nzoë@example.com,\"{\"\"n\"\":1}\"\nb@example.com,\n")))
+	r := c.ok("bulk", file, "--notify=false", "--pacing", "none")
+	assert.Regexp(t, `(?m)^created\s+2$`, r.out)
+	found, err := c.srv.Client.FindByEmail(t.Context(), "zoë@example.com")
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, float64(1), found[0].PublicMetadata["n"])
 }
 
 func TestBulkFromLinesOnStandardInputWithFailures(t *testing.T) {
