@@ -108,10 +108,20 @@ func TestBulkShowsProgressOnATerminal(t *testing.T) {
 	assert.Regexp(t, `(?m)^created\s+50$`, stdout.String())
 }
 
-// TestBulkInterruptedAndResumed interrupts a run with Ctrl-C (SIGINT): the call under way
-// finishes, the report is written, the status is 130; resumed, the run invites exactly the rest.
+// TestBulkInterruptedAndResumed interrupts a run with Ctrl-C (SIGINT), a closed terminal (SIGHUP)
+// or a kill (SIGTERM): the call under way finishes, the report is written, the status is 130;
+// resumed, the run invites exactly the rest.
 func TestBulkInterruptedAndResumed(t *testing.T) {
 	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			interruptAndResume(t, sig)
+		})
+	}
+}
+
+func interruptAndResume(t *testing.T, sig syscall.Signal) {
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	srv.FailNext(invitationstest.OpBulk, 10, invitationstest.Fault{Delay: 400 * time.Millisecond})
 	file := addressFile(t, 80)
@@ -127,7 +137,7 @@ func TestBulkInterruptedAndResumed(t *testing.T) {
 	for lines.Scan() {
 		seen.WriteString(lines.Text() + "\n")
 		if !interrupted && strings.HasPrefix(lines.Text(), "progress: ") {
-			require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+			require.NoError(t, cmd.Process.Signal(sig))
 			interrupted = true
 		}
 	}
@@ -154,4 +164,63 @@ func TestBulkInterruptedAndResumed(t *testing.T) {
 	assert.True(t, saved.Complete)
 	assert.Equal(t, 80, saved.Counts[invitations.BulkCreated])
 	assert.Equal(t, 80, srv.Len(), "everyone invited, nobody twice")
+}
+
+// TestBulkSurvivesAKill kills a run (SIGKILL: no handler runs, no report is written) after some
+// batches: its journal holds every address it settled, with the invitation ids, and the run
+// resumed from it invites exactly the rest.
+func TestBulkSurvivesAKill(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
+	srv.FailNext(invitationstest.OpBulk, 3, invitationstest.Fault{})
+	srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 5 * time.Second}) // the fourth call hangs
+	file := addressFile(t, 60)
+	report := filepath.Join(t.TempDir(), "report.json")
+	cmd := binaryCommand(t, srv, "bulk", file, "--pacing", "none", "--notify=false", "--report", report)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := bufio.NewScanner(stderr)
+	for progress := 0; progress < 3 && lines.Scan(); {
+		if strings.HasPrefix(lines.Text(), "progress: ") {
+			progress++
+		}
+	}
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	_, err = os.Stat(report)
+	assert.ErrorIs(t, err, os.ErrNotExist, "a killed run writes no report")
+
+	settled, err := readJournal(report + ".journal")
+	require.NoError(t, err)
+	require.Len(t, settled, 30, "three calls of ten, each journalled before the next was sent")
+	for _, e := range settled {
+		assert.Equal(t, invitations.BulkCreated, e.Result)
+		d, ok := srv.Lookup(e.InvitationID)
+		require.True(t, ok, "the journal holds the id of the invitation created for %s", e.EmailAddress)
+		assert.Equal(t, e.EmailAddress, d.EmailAddress)
+	}
+
+	// A new run must not overwrite the journal of one cut short.
+	out, err := binaryCommand(t, srv, "bulk", file, "--pacing", "none", "--notify=false", "--report", report).CombinedOutput()
+	assert.Equal(t, exitUsage, exitCode(t, err))
+	assert.Contains(t, string(out), "a run was cut short; resume it with --resume "+report)
+
+	out, err = binaryCommand(t, srv, "bulk", file, "--pacing", "none", "--notify=false", "--resume", report).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	saved, err := readReport(report)
+	require.NoError(t, err)
+	assert.True(t, saved.Complete)
+	created := 0
+	for _, e := range saved.Entries {
+		if e.Result == invitations.BulkCreated && e.InvitationID != "" {
+			created++
+		}
+	}
+	// The hung call may or may not have created its ten before the kill: those are then found
+	// already invited, without ids. Everyone else is created, with an id.
+	assert.GreaterOrEqual(t, created, 50)
+	assert.Equal(t, 60, srv.Len(), "everyone invited, nobody twice")
+	_, err = os.Stat(report + ".journal")
+	assert.ErrorIs(t, err, os.ErrNotExist, "the complete report replaces the journal")
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,8 +34,11 @@ redirect_url, expires_in_days, template_slug (invitation or waitlist_invitation)
 
 Clerk emails every invitation unless --notify=false. On a terminal the tool first says how many
 invitations and emails it is about to send and asks to go on (--yes skips the question), and
-shows a progress bar with the rate and the time left. Ctrl-C finishes the call under way,
-writes the report and stops; run again with --resume REPORT to invite the rest.
+shows a progress bar with the rate and the time left. Ctrl-C, SIGTERM or a closed terminal
+(SIGHUP) finishes the call under way, writes the report and stops (130; a second Ctrl-C stops at
+once); run again with --resume REPORT to invite the rest. While a run sends, every settled
+address goes to REPORT.journal, synced before the next call, so that --resume REPORT also goes
+on after a kill or a crash.
 
 flags:
   --dry-run         check the file and report what would be done; send nothing
@@ -82,7 +86,7 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 	}
 	var resume *invitations.BulkReport
 	if *resumePath != "" {
-		if resume, err = readReport(*resumePath); err != nil {
+		if resume, err = readResume(*resumePath); err != nil {
 			return usageError(con, "bulk", "--resume: %v", err)
 		}
 	}
@@ -111,16 +115,38 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 			return exitOK
 		}
 	}
+	// Before anything is sent: the journal proves the report can be written where it goes.
+	var jr *journal
+	if !*dryRun {
+		if jr, err = openJournal(*reportPath+".journal", *resumePath != "" && *resumePath == *reportPath); err != nil {
+			return usageError(con, "bulk", "%v", err)
+		}
+		defer jr.close()
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	view := newProgressView(con.err, con.errTTY)
-	report, runErr := client.InviteMany(ctx, items, invitations.BulkOptions{DryRun: *dryRun, Resume: resume, Progress: view.update})
+	report, runErr := client.InviteMany(runCtx, items, invitations.BulkOptions{DryRun: *dryRun, Resume: resume, Progress: func(p invitations.BulkProgress) {
+		if err := jr.add(p.Settled); err != nil {
+			cancel(err) // nothing more is sent that the journal could not record
+		}
+		view.update(p)
+	}})
 	view.finish()
+	if cause := context.Cause(runCtx); runErr != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		runErr = fmt.Errorf("writing the journal: %w", cause)
+	}
 	if *dryRun {
 		fmt.Fprintln(con.err, plan(report, *notify, true))
 	}
 	if err := writeReport(*reportPath, report); err != nil {
 		fmt.Fprintf(con.err, "clerk-invitations bulk: writing the report: %v\n", err)
+		if jr != nil {
+			fmt.Fprintf(con.err, "what the run settled is in %s; run again with --resume %s\n", jr.f.Name(), *reportPath)
+		}
 		return exitFailed
 	}
+	jr.remove() // the report holds it all now
 	if api.output == "json" {
 		if err := writeJSON(con.out, report); err != nil {
 			return failed(con, "bulk", err)
@@ -324,16 +350,119 @@ func parseCSV(data []byte) ([]invitations.CreateParams, error) {
 	}
 }
 
+// readReport reads a report this tool wrote. Anything else, a package.json say, is refused
+// (and so never overwritten by the run's own report).
 func readReport(path string) (*invitations.BulkReport, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	var r invitations.BulkReport
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("%s is not a report of this tool: %w", path, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil || r.Entries == nil || r.Counts == nil {
+		return nil, fmt.Errorf("%s is not a report of this tool", path)
 	}
 	return &r, nil
+}
+
+// readResume reads what an earlier run settled: its report and, when the run was cut short
+// (killed, the machine down), its journal, each of which may be missing but not both.
+func readResume(path string) (*invitations.BulkReport, error) {
+	r, err := readReport(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		r, err = &invitations.BulkReport{}, nil
+		if _, statErr := os.Stat(path + ".journal"); statErr != nil {
+			return nil, fmt.Errorf("%s: no such report, and no journal of a run cut short (%s.journal)", path, path)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	entries, err := readJournal(path + ".journal")
+	r.Entries = append(r.Entries, entries...) // later entries win: the journal is newer
+	return r, err
+}
+
+// journal records a run as it goes, in REPORT.journal: one JSON line per settled address (its
+// result and, when created, the invitation's id), appended and synced to disk before the next
+// call is sent. Whatever ends the process, --resume REPORT then knows every address the run
+// settled. A complete report replaces it.
+type journal struct{ f *os.File }
+
+// openJournal opens path for a run, continuing it when the run resumes the report it belongs
+// to. A journal left by a run cut short is never overwritten: that run must be resumed, or the
+// journal removed.
+func openJournal(path string, continuing bool) (*journal, error) {
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if !continuing {
+		flags |= os.O_EXCL
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		report := strings.TrimSuffix(path, ".journal")
+		return nil, fmt.Errorf("%s exists: a run was cut short; resume it with --resume %s, or remove the journal", path, report)
+	case err != nil:
+		return nil, fmt.Errorf("the report cannot be written there (give --report FILE): %w", err)
+	}
+	return &journal{f}, nil
+}
+
+func (j *journal) add(entries []invitations.BulkEntry) error {
+	if j == nil || len(entries) == 0 {
+		return nil
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, e := range entries {
+		if err := enc.Encode(e); err != nil {
+			return err
+		}
+	}
+	if _, err := j.f.Write(b.Bytes()); err != nil {
+		return err
+	}
+	return j.f.Sync()
+}
+
+func (j *journal) close() { _ = j.f.Close() }
+
+func (j *journal) remove() {
+	if j != nil {
+		j.close()
+		_ = os.Remove(j.f.Name())
+	}
+}
+
+// readJournal reads the entries of a journal; none when there is no journal. A last line cut
+// short (the process died while writing it) is left out: its address was not settled.
+func readJournal(path string) ([]invitations.BulkEntry, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []invitations.BulkEntry
+	lines := bytes.Split(data, []byte("\n"))
+	for i, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var e invitations.BulkEntry
+		dec := json.NewDecoder(bytes.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&e); err != nil || e.EmailAddress == "" {
+			if i == len(lines)-1 {
+				break // cut short
+			}
+			return nil, fmt.Errorf("%s line %d is not a journal entry of this tool", path, i+1)
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // writeReport writes r to path whole or not at all: through a temporary file renamed over it.

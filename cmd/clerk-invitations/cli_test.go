@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
@@ -427,4 +429,43 @@ func TestBulkSummaryEscapesWhatTheInputSays(t *testing.T) {
 		assert.NotContains(t, r.out+r.err, raw)
 	}
 	assert.Contains(t, r.out, `invalid \x1b[2J\x1b]0;pwned\x07\u202egnp.exe@example.com: `)
+}
+
+// TestBulkChecksItsReportBeforeSending: a report that cannot be written, or a --resume file that
+// is not a report of this tool, stops the run before anything is sent, and the file is left
+// as it was.
+func TestBulkChecksItsReportBeforeSending(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	file := writeFile(t, "l.txt", "a@example.com\nb@example.com\n")
+	r := c.run("", false, "bulk", file, "--pacing", "none", "--report", filepath.Join(t.TempDir(), "missing-dir", "r.json"))
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.err, "the report cannot be written there (give --report FILE)")
+
+	notAReport := writeFile(t, "package.json", `{"name":"app","version":"1.0.0"}`)
+	for _, resume := range []string{notAReport, writeFile(t, "empty.json", `{}`), filepath.Join(t.TempDir(), "none.json")} {
+		r = c.run("", false, "bulk", file, "--pacing", "none", "--resume", resume)
+		assert.Equal(t, exitUsage, r.code, resume)
+		assert.Contains(t, r.err, "--resume: ", resume)
+	}
+	data, err := os.ReadFile(notAReport)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"name":"app","version":"1.0.0"}`, string(data), "never overwritten")
+	assert.Zero(t, c.srv.Len(), "nothing was sent")
+}
+
+// TestBulkInterruptedInItsLastCall: a run whose context ends during its only call finishes that
+// call, writes the report and says it was interrupted (130), not that addresses failed.
+func TestBulkInterruptedInItsLastCall(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 300 * time.Millisecond})
+	file := writeFile(t, "l.txt", "a@example.com\nb@example.com\n")
+	ctx, cancel := context.WithCancel(t.Context())
+	var out, errOut bytes.Buffer
+	env := env(map[string]string{"CLERK_SECRET_KEY": c.srv.SecretKey, "CLERK_API_URL": c.srv.URL})
+	time.AfterFunc(100*time.Millisecond, cancel)
+	code := run(ctx, []string{"bulk", file, "--pacing", "none", "--notify=false"}, env, console{in: strings.NewReader(""), out: &out, err: &errOut})
+	assert.Equal(t, exitInterrupted, code, errOut.String())
+	assert.Regexp(t, `(?m)^created\s+2$`, out.String(), "the call under way finished")
 }

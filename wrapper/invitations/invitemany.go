@@ -204,7 +204,8 @@ func (r *bulkRun) dryRun(ctx context.Context) error {
 	return nil
 }
 
-// send sends the queue in batches; an error ends the run.
+// send sends the queue in batches; an error ends the run, and so does ctx, also when it ends
+// during the last call.
 func (r *bulkRun) send(ctx context.Context) error {
 	for len(r.queue) > 0 {
 		n := min(rules.MaxBulkItems, len(r.queue))
@@ -214,7 +215,7 @@ func (r *bulkRun) send(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return ctx.Err()
 }
 
 // bulk sends one batch, and what a refusal leaves of it, until every address has an outcome.
