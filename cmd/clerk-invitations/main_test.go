@@ -76,7 +76,10 @@ func TestContractAgainstServe(t *testing.T) {
 	assert.True(t, strings.HasSuffix(served.String(), "stopped\n"))
 }
 
-func TestContractFailsWithAWrongKey(t *testing.T) {
+// TestContractStopsBeforeAnyScenarioWhenItCannotRun: against a server that wants another key, or
+// a port nothing listens on, the suite says so in one line and exits 1, before any scenario: it
+// never reports inferred facts refuted by a target it could not talk to.
+func TestContractStopsBeforeAnyScenarioWhenItCannotRun(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -85,14 +88,23 @@ func TestContractFailsWithAWrongKey(t *testing.T) {
 		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_right"}), defaultServeLimits, &testkit.SyncBuffer{})
 	}()
 	defer func() { cancel(); <-done }()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	nobody := closed.Addr().String()
+	require.NoError(t, closed.Close())
 
-	var out, errOut bytes.Buffer
-	code := run(t.Context(), []string{"contract"}, env(map[string]string{
-		"CLERK_API_URL": "http://" + ln.Addr().String() + "/v1", "CLERK_SECRET_KEY": "sk_test_wrong",
-	}), testConsole(&out, &errOut))
-	assert.Equal(t, 1, code)
-	assert.Regexp(t, `\n\d+ passed, [1-9]\d* failed, \d+ skipped\n$`, out.String())
-	assert.NotContains(t, out.String(), "sk_test_wrong", "the key never reaches the output")
+	for target, want := range map[string]string{
+		"http://" + ln.Addr().String() + "/v1": "does not accept this run's calls (nothing was run): invitations: list: 401 unauthorized",
+		"http://" + nobody + "/v1":             "cannot be reached, or does not answer as Clerk does (nothing was run)",
+	} {
+		var out, errOut bytes.Buffer
+		code := run(t.Context(), []string{"contract"}, env(map[string]string{"CLERK_API_URL": target, "CLERK_SECRET_KEY": "sk_test_wrong"}), testConsole(&out, &errOut))
+		assert.Equal(t, 1, code, target)
+		assert.Empty(t, out.String(), "no scenario ran")
+		assert.Equal(t, 1, strings.Count(errOut.String(), "\n"), "one line: %s", errOut.String())
+		assert.Contains(t, errOut.String(), want)
+		assert.NotContains(t, out.String()+errOut.String(), "sk_test_wrong", "the key never reaches the output")
+	}
 }
 
 func TestServeCommand(t *testing.T) {

@@ -8,6 +8,7 @@
 package contract
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -58,6 +59,10 @@ type Result struct {
 	Skipped  string   // why the scenario could not run against this target; "" when it ran
 	Inferred string   // the inferred fact the scenario checks, if any
 	Drift    []string // response fields or values openapi.yaml lacks (live targets only)
+	// Trouble is what kept the scenario from its check, if anything did: no answer, an answer
+	// the target gives whatever it is asked (401, 403, 429, 5xx), a panic. A scenario that
+	// failed with trouble leaves its inferred fact unchecked, not refuted.
+	Trouble  string
 	Duration time.Duration
 }
 
@@ -74,6 +79,7 @@ type session struct {
 	client   *invitations.Client
 	raw      *http.Client
 	findings *specvalidate.Recorder
+	trouble  *troubleSpotter
 	tag      string
 
 	mu      sync.Mutex
@@ -97,6 +103,7 @@ type scenario struct {
 // Run runs every scenario against t, writing one line per scenario and a final
 // "N passed, M failed" line to out.
 func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
+	out = redactor{out, t.SecretKey} // whatever a server echoes back, the key is never printed
 	mode := specvalidate.Strict
 	if t.Live {
 		mode = specvalidate.Tolerant
@@ -105,7 +112,7 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	s := &session{target: t, findings: &specvalidate.Recorder{}, tag: runTag()}
+	s := &session{target: t, findings: &specvalidate.Recorder{}, tag: runTag(), trouble: &troubleSpotter{}}
 	wire := t.Transport
 	var rec *transcript.Recorder
 	if t.Record != nil {
@@ -123,6 +130,7 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 		wire = rec
 	}
 	s.rec = rec
+	s.trouble.next, wire = wire, s.trouble
 	s.raw = &http.Client{Timeout: 30 * time.Second, Transport: &specvalidate.Transport{Validator: v, Next: wire, Report: s.findings.Report}}
 	if t.Unchecked {
 		s.raw.Transport = wire
@@ -131,6 +139,12 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 	s.client, err = invitations.New(t.SecretKey, invitations.WithBaseURL(t.BaseURL), invitations.WithHTTPClient(s.raw),
 		invitations.WithUserAgent("clerk-invitations-contract/"+invitations.Version), invitations.WithRetries(0))
 	if err != nil {
+		return Summary{}, err
+	}
+	if rec != nil {
+		rec.Scenario("preflight")
+	}
+	if err := preflight(ctx, s); err != nil {
 		return Summary{}, err
 	}
 	kind := "embedded"
@@ -151,8 +165,13 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 			rec.Scenario(sc.name)
 		}
 		began := time.Now()
+		s.trouble.take()
 		err := runOne(ctx, s, sc)
-		r := Result{Name: sc.name, Duration: time.Since(began), Inferred: sc.inferred}
+		r := Result{Name: sc.name, Duration: time.Since(began), Inferred: sc.inferred, Trouble: s.trouble.take()}
+		var p panicked
+		if errors.As(err, &p) {
+			r.Trouble = p.Error()
+		}
 		var violations []string
 		for _, f := range s.findings.Take() {
 			switch {
@@ -173,6 +192,11 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 		rec.Scenario("cleanup")
 	}
 	sum.record(out, Result{Name: "cleanup: delete what this run created", Err: s.cleanup(ctx)})
+	for _, line := range sum.inferred() {
+		if rec != nil {
+			rec.Action("fact", line)
+		}
+	}
 	sum.printInferred(out)
 	if rec != nil {
 		if err := rec.Err(); err != nil {
@@ -183,28 +207,115 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 	return sum, nil
 }
 
-// printInferred lists the inferred facts and whether each held against this target.
-func (sum *Summary) printInferred(out io.Writer) {
-	fmt.Fprintln(out, "inferred facts:")
+// inferred says, for each inferred fact, whether it held against this target: held, REFUTED (its
+// scenario checked the answer and the answer differed) or unchecked (it did not run, or met
+// trouble before its check), with the reason.
+func (sum *Summary) inferred() []string {
+	var out []string
 	for _, r := range sum.Results {
-		if r.Inferred == "" {
-			continue
-		}
 		switch {
+		case r.Inferred == "":
 		case r.Skipped != "":
-			fmt.Fprintf(out, "  unchecked  %s (%s)\n", r.Inferred, r.Skipped)
+			out = append(out, fmt.Sprintf("unchecked  %s (%s)", r.Inferred, r.Skipped))
+		case r.Err != nil && r.Trouble != "":
+			out = append(out, fmt.Sprintf("unchecked  %s (the scenario failed before its check: %s)", r.Inferred, r.Trouble))
 		case r.Err != nil:
-			fmt.Fprintf(out, "  REFUTED    %s\n", r.Inferred)
+			out = append(out, "REFUTED    "+r.Inferred)
 		default:
-			fmt.Fprintf(out, "  held       %s\n", r.Inferred)
+			out = append(out, "held       "+r.Inferred)
 		}
 	}
+	return out
 }
+
+func (sum *Summary) printInferred(out io.Writer) {
+	fmt.Fprintln(out, "inferred facts:")
+	for _, line := range sum.inferred() {
+		fmt.Fprintln(out, "  "+line)
+	}
+}
+
+// preflight checks, with one list call, that the target answers and accepts the key: a run that
+// cannot talk to it stops with one line, rather than failing every scenario and calling every
+// inferred fact refuted.
+func preflight(ctx context.Context, s *session) error {
+	_, err := s.client.List(ctx, invitations.ListParams{Limit: 1})
+	s.findings.Take()
+	s.trouble.take()
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, invitations.ErrUnauthorized) || errors.Is(err, invitations.ErrRateLimited) {
+		return fmt.Errorf("%s does not accept this run's calls (nothing was run): %v", s.target.BaseURL, err)
+	}
+	return fmt.Errorf("%s cannot be reached, or does not answer as Clerk does (nothing was run): %v", s.target.BaseURL, err)
+}
+
+// troubleSpotter notes what keeps a scenario from its check: no answer, or an answer a target
+// gives whatever it is asked.
+type troubleSpotter struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	seen string
+}
+
+func (t *troubleSpotter) RoundTrip(req *http.Request) (*http.Response, error) {
+	next := t.next
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	resp, err := next.RoundTrip(req)
+	note := ""
+	switch {
+	case err != nil:
+		note = "no answer to " + req.Method + " " + req.URL.Path
+	case resp.StatusCode == http.StatusUnauthorized, resp.StatusCode == http.StatusForbidden,
+		resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode >= 500:
+		note = fmt.Sprintf("%s %s answered %d", req.Method, req.URL.Path, resp.StatusCode)
+	}
+	if note != "" {
+		t.mu.Lock()
+		if t.seen == "" {
+			t.seen = note
+		}
+		t.mu.Unlock()
+	}
+	return resp, err
+}
+
+// take returns what was seen since the last take, and forgets it.
+func (t *troubleSpotter) take() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	seen := t.seen
+	t.seen = ""
+	return seen
+}
+
+// redactor writes to w with the key replaced.
+type redactor struct {
+	w   io.Writer
+	key string
+}
+
+func (r redactor) Write(p []byte) (int, error) {
+	if r.key != "" && bytes.Contains(p, []byte(r.key)) {
+		if _, err := r.w.Write(bytes.ReplaceAll(p, []byte(r.key), []byte("[redacted]"))); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+	return r.w.Write(p)
+}
+
+type panicked struct{ v any }
+
+func (p panicked) Error() string { return fmt.Sprintf("panic: %v", p.v) }
 
 func runOne(ctx context.Context, s *session, sc scenario) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
+			err = panicked{p}
 		}
 	}()
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)

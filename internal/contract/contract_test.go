@@ -2,6 +2,8 @@ package contract_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -114,7 +116,7 @@ func TestSuiteFitsClerksDevelopmentRateLimits(t *testing.T) {
 	// The README states these numbers; keep them in step.
 	assert.Equal(t, 29, calls.count("POST /invitations"), "create calls")
 	assert.Equal(t, 4, calls.count("POST /invitations/bulk"), "bulk create calls")
-	assert.LessOrEqual(t, calls.total(), 90, "calls in all")
+	assert.LessOrEqual(t, calls.total(), 92, "calls in all")
 }
 
 func TestSuiteFailsAndStillCleansUp(t *testing.T) {
@@ -186,4 +188,73 @@ func TestLiveModeReportsDriftWithoutFailing(t *testing.T) {
 	sum, err = contract.Run(t.Context(), contract.Target{BaseURL: srv.URL + "/v1", SecretKey: fake.SecretKey()}, &out)
 	require.NoError(t, err)
 	assert.Positive(t, sum.Failed)
+}
+
+// proxy serves the embedded Clerk behind change, which may answer a request itself.
+func proxy(t *testing.T, fake *fakeclerk.Server, change func(w http.ResponseWriter, r *http.Request, body string, answer *httptest.ResponseRecorder) bool) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		fake.Handler().ServeHTTP(rec, r)
+		if change(w, r, string(body), rec) {
+			return
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v1"
+}
+
+// TestInferredFactsAreRefutedOnlyByTheirAnswer: a scenario that meets a 503 leaves its fact
+// unchecked, with the reason; one whose answer differs from the fact refutes it.
+func TestInferredFactsAreRefutedOnlyByTheirAnswer(t *testing.T) {
+	t.Parallel()
+	fake, _ := start(t)
+	base := proxy(t, fake, func(w http.ResponseWriter, r *http.Request, body string, _ *httptest.ResponseRecorder) bool {
+		switch {
+		case strings.Contains(body, `\ufeff`): // the invisible-character scenario meets an outage
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return true
+		case strings.Contains(body, `"public_metadata":null`): // a service that answers otherwise
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			_, _ = w.Write([]byte(`{"errors":[{"code":"form_param_value_invalid","message":"m","long_message":"l","meta":{"param_name":"public_metadata"}}]}`))
+			return true
+		}
+		return false
+	})
+	var out bytes.Buffer
+	_, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey(), Live: true}, &out)
+	require.NoError(t, err)
+	assert.Regexp(t, `unchecked  an address holding a byte-order mark .* \(the scenario failed before its check: POST /v1/invitations answered 503\)`, out.String())
+	assert.Contains(t, out.String(), "REFUTED    a single create with public_metadata null")
+	assert.Equal(t, 1, strings.Count(out.String(), "REFUTED"), out.String())
+}
+
+// TestTheKeyIsNeverPrinted: against a proxy that echoes the Authorization header into every
+// error's code and message, no line of the suite's output holds the key.
+func TestTheKeyIsNeverPrinted(t *testing.T) {
+	t.Parallel()
+	fake, _ := start(t)
+	base := proxy(t, fake, func(w http.ResponseWriter, r *http.Request, _ string, answer *httptest.ResponseRecorder) bool {
+		if answer.Code < 400 {
+			return false
+		}
+		auth, _ := json.Marshal(r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(answer.Code)
+		_, _ = w.Write([]byte(`{"errors":[{"code":` + string(auth) + `,"message":` + string(auth) + `,"long_message":` + string(auth) + `}]}`))
+		return true
+	})
+	var out bytes.Buffer
+	sum, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey(), Live: true}, &out)
+	require.NoError(t, err)
+	require.Positive(t, sum.Failed, "the echoed codes fail scenarios, whose lines print them")
+	assert.NotContains(t, out.String(), fake.SecretKey())
+	assert.Contains(t, out.String(), "[redacted]")
 }

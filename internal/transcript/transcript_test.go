@@ -56,9 +56,12 @@ func replay(t *testing.T, raw []byte) transcript.Report {
 }
 
 func TestARecordedRunReplaysWithoutDifferences(t *testing.T) {
-	r := replay(t, record(t, false, nil))
+	raw := record(t, false, nil)
+	r := replay(t, raw)
 	assert.Empty(t, r.Differences)
 	assert.Greater(t, r.Compared, 50)
+	// The transcript says what the run concluded of each inferred fact.
+	assert.Contains(t, string(raw), `"action":"fact","subject":"held       an unfiltered list leaves revoked invitations out`)
 }
 
 // The committed transcript was recorded against the embedded Clerk; replaying it must still find
