@@ -469,3 +469,27 @@ func TestBulkInterruptedInItsLastCall(t *testing.T) {
 	assert.Equal(t, exitInterrupted, code, errOut.String())
 	assert.Regexp(t, `(?m)^created\s+2$`, out.String(), "the call under way finished")
 }
+
+func TestAPIFlagsTimeoutAndPlainHTTP(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	r := c.run("", false, "list", "--api-url", "http://api.example.com/v1")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.err, "--api-url http://api.example.com/v1 would send the secret key unencrypted; use https, or --insecure-http")
+	assert.NotContains(t, r.err, "WithInsecureHTTP", "the tool speaks of its own flags")
+
+	fs := newFlags("list")
+	f := addAPIFlags(fs, env(nil))
+	require.NoError(t, fs.Parse([]string{"--api-url", "http://api.example.com/v1", "--insecure-http"}))
+	_, err := f.client(env(map[string]string{"CLERK_SECRET_KEY": "sk_test_x"}))
+	assert.NoError(t, err, "--insecure-http allows it")
+
+	r = c.run("", false, "list", "--timeout", "0s")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.err, "--timeout must be positive")
+
+	c.srv.FailNext(invitationstest.OpList, 3, invitationstest.Fault{Delay: time.Hour})
+	r = c.run("", false, "list", "--timeout", "20ms")
+	assert.Equal(t, exitFailed, r.code)
+	assert.Contains(t, r.err, "Client.Timeout exceeded", "each attempt gave up at the timeout")
+}

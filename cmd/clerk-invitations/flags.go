@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
@@ -48,9 +49,11 @@ func usageError(con console, name, format string, args ...any) int {
 
 // apiFlags are the flags of every command that calls Clerk.
 type apiFlags struct {
-	apiURL string
-	output string
-	pacing string
+	apiURL   string
+	output   string
+	pacing   string
+	timeout  time.Duration
+	insecure bool
 }
 
 func addAPIFlags(fs *flag.FlagSet, env func(string) string) *apiFlags {
@@ -62,6 +65,8 @@ func addAPIFlags(fs *flag.FlagSet, env func(string) string) *apiFlags {
 	fs.StringVar(&f.apiURL, "api-url", def, "base URL of Clerk's Backend API (default: CLERK_API_URL, else "+invitations.DefaultBaseURL+")")
 	fs.StringVar(&f.output, "output", "table", "output format: table, json or csv")
 	fs.StringVar(&f.pacing, "pacing", "auto", "keep to Clerk's rate limits: auto (by the key: sk_live_ production, else development), dev, prod or none")
+	fs.DurationVar(&f.timeout, "timeout", invitations.DefaultTimeout, "bound on each attempt of a call")
+	fs.BoolVar(&f.insecure, "insecure-http", false, "allow a plain http --api-url on a host other than loopback")
 	return f
 }
 
@@ -76,7 +81,14 @@ func (f *apiFlags) client(env func(string) string) (*invitations.Client, error) 
 	if key == "" {
 		return nil, errors.New("CLERK_SECRET_KEY is not set: export the instance's secret key (it is never taken from a flag)")
 	}
-	opts := []invitations.Option{invitations.WithBaseURL(f.apiURL), invitations.WithUserAgent("clerk-invitations-cli/" + invitations.Version)}
+	if f.timeout <= 0 {
+		return nil, fmt.Errorf("--timeout must be positive, not %v", f.timeout)
+	}
+	opts := []invitations.Option{invitations.WithBaseURL(f.apiURL), invitations.WithUserAgent("clerk-invitations-cli/" + invitations.Version),
+		invitations.WithTimeout(f.timeout)}
+	if f.insecure {
+		opts = append(opts, invitations.WithInsecureHTTP())
+	}
 	switch f.pacing {
 	case "auto":
 		if strings.HasPrefix(key, "sk_live_") {
@@ -92,7 +104,11 @@ func (f *apiFlags) client(env func(string) string) (*invitations.Client, error) 
 	default:
 		return nil, fmt.Errorf("--pacing must be auto, dev, prod or none, not %q", f.pacing)
 	}
-	return invitations.New(key, opts...)
+	c, err := invitations.New(key, opts...)
+	if errors.Is(err, invitations.ErrInsecureBaseURL) {
+		return nil, fmt.Errorf("--api-url %s would send the secret key unencrypted; use https, or --insecure-http on a network you trust", f.apiURL)
+	}
+	return c, err
 }
 
 // statusList is a repeatable --status flag that also takes comma-separated values.

@@ -13,6 +13,8 @@ import (
 const apiFlagsHelp = `  --api-url URL     base URL (default: CLERK_API_URL, else https://api.clerk.com/v1)
   --output FORMAT   table (default), json or csv
   --pacing MODE     keep to Clerk's rate limits: auto (default: by the key), dev, prod or none
+  --timeout D       bound on each attempt of a call (default 30s); a call may retry
+  --insecure-http   allow a plain http --api-url on a host other than loopback
 `
 
 const createHelp = `usage: clerk-invitations create EMAIL [flags]

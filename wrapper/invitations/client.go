@@ -43,12 +43,15 @@ type Client struct {
 	addressLocks *keyLocks // EnsureInvited: one call per address at a time
 }
 
+// ErrInsecureBaseURL is New's error for a plain http base URL on a host other than loopback.
+var ErrInsecureBaseURL = errors.New("would send the secret key unencrypted; use https, or WithInsecureHTTP on a network you trust")
+
 // New returns a Client that authenticates with secretKey, an instance's secret key
 // ("sk_test_…" or "sk_live_…"). Without options it talks to DefaultBaseURL with
 // DefaultTimeout per attempt, DefaultRetries and DefaultAPIVersion, and does not pace itself. It
 // returns an error, and no Client, when the key is malformed, an option rejects its argument or
-// the base URL is plain http on a host other than loopback (see WithInsecureHTTP); the error
-// never contains the key.
+// the base URL is plain http on a host other than loopback (ErrInsecureBaseURL; see
+// WithInsecureHTTP); the error never contains the key.
 func New(secretKey string, opts ...Option) (*Client, error) {
 	if err := checkSecretKey(secretKey); err != nil {
 		return nil, err
@@ -63,7 +66,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 		}
 	}
 	if u, err := url.Parse(cfg.baseURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) && !cfg.insecureHTTP {
-		return nil, fmt.Errorf("invitations: New: %q would send the secret key unencrypted; use https, or WithInsecureHTTP on a network you trust", cfg.baseURL)
+		return nil, fmt.Errorf("invitations: New: %q %w", cfg.baseURL, ErrInsecureBaseURL)
 	}
 	ua := "clerk-invitations-go/" + Version
 	if cfg.userAgent != "" {

@@ -248,7 +248,9 @@ func (r *bulkRun) bulk(ctx context.Context, batch []int) error {
 			}
 			continue
 		case fatal(err):
-			r.failAll(batch, err)
+			for _, i := range batch {
+				r.settle(i, BulkFailed, "", err)
+			}
 			return err
 		case errors.Is(err, ErrDuplicate) && errors.As(err, &apiErr) && len(duplicates(apiErr)) > 0:
 			// Set the invited addresses aside and send the rest again.
@@ -270,7 +272,9 @@ func (r *bulkRun) bulk(ctx context.Context, batch []int) error {
 		case refusal(err):
 			return r.singles(ctx, batch)
 		default:
-			r.failAll(batch, err)
+			for _, i := range batch {
+				r.settle(i, BulkFailed, "", err)
+			}
 			r.progress(batch)
 			return r.failed(err)
 		}
@@ -369,12 +373,6 @@ func (r *bulkRun) settle(i int, result BulkResult, id string, err error) {
 	e.Result, e.InvitationID, e.Err, e.Error = result, id, err, ""
 	if err != nil {
 		e.Error = err.Error()
-	}
-}
-
-func (r *bulkRun) failAll(idx []int, err error) {
-	for _, i := range idx {
-		r.settle(i, BulkFailed, "", err)
 	}
 }
 
