@@ -338,3 +338,33 @@ func TestContractRecordThenFidelity(t *testing.T) {
 	assert.Equal(t, exitUsage, run(t.Context(), []string{"fidelity"}, env(nil), testConsole(&out, &errOut)))
 	assert.Contains(t, errOut.String(), "clerk-invitations fidelity: give one transcript file")
 }
+
+// TestServeAnswersOversizedRequestsWholly: a request line or headers over the limit get a
+// complete answer with Clerk's error body, not a reset connection, and an over-long key is
+// refused at start with a message that says so.
+func TestServeAnswersOversizedRequestsWholly(t *testing.T) {
+	t.Parallel()
+	addr := startServe(t, defaultServeLimits)
+	for want, request := range map[int]string{
+		http.StatusRequestURITooLong: "GET /v1/invitations?query=" + strings.Repeat("q", 100<<10) + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_limits\r\n\r\n",
+		http.StatusRequestHeaderFieldsTooLarge: "GET /v1/invitations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk_test_limits\r\nX-Padding: " +
+			strings.Repeat("x", 100<<10) + "\r\n\r\n",
+	} {
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		_, err = io.WriteString(conn, request)
+		require.NoError(t, err)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err, "a complete answer, not a reset")
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		assert.Equal(t, want, resp.StatusCode)
+		assert.Contains(t, string(body), `"errors":[{"code":"request_`, "Clerk's error body")
+		conn.Close()
+	}
+
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), []string{"serve", "--secret-key", "sk_test_" + strings.Repeat("k", 100<<10)}, env(nil), testConsole(&out, &errOut))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut.String(), "--secret-key is 102408 bytes long; Clerk's keys are about 50, and at most 512 are accepted")
+}

@@ -67,6 +67,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	if *key != "" {
+		if len(*key) > maxKeyBytes {
+			fmt.Fprintf(stderr, "clerk-invitations serve: --secret-key is %d bytes long; Clerk's keys are about 50, and at most %d are accepted\n", len(*key), maxKeyBytes)
+			return 2
+		}
 		if _, err := invitations.New(*key); err != nil {
 			fmt.Fprintf(stderr, "clerk-invitations serve: --secret-key: %v\n", err)
 			return 2
@@ -86,6 +90,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	return 0
 }
+
+// maxKeyBytes bounds --secret-key: every request carries it in a header.
+const maxKeyBytes = 512
 
 // serveLimits bound what one client can hold of the server: a request trickled in slowly, an
 // answer read slowly, an idle keep-alive connection, or a flood of connections.
@@ -107,7 +114,7 @@ func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, limits 
 		ReadTimeout:       limits.Read,
 		WriteTimeout:      limits.Write,
 		IdleTimeout:       limits.Idle,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    1 << 20, // far past fakeclerk.MaxHeaderBytes, which answers with Clerk's body
 	}
 	ln = netutil.LimitListener(ln, limits.MaxConns)
 	fmt.Fprintf(stdout, "serving the Clerk invitations API at http://%s/v1\n", ln.Addr())

@@ -34,7 +34,36 @@ func (s *Server) routes(inner func(http.Handler) http.Handler) http.Handler {
 	if inner != nil {
 		h = inner(h)
 	}
-	return withRoute(mux, s.withFaults(h))
+	return withinLimits(withRoute(mux, s.withFaults(h)))
+}
+
+// Bounds on a request's line and headers. Past them the server answers with Clerk's error body
+// (the codes are inferred), rather than leaving it to net/http, whose refusal a client still
+// sending its headers sees as a reset connection. serve sets net/http's own bound far beyond.
+const (
+	MaxRequestURIBytes = 16 << 10
+	MaxHeaderBytes     = 64 << 10
+)
+
+func withinLimits(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		size := 0
+		for name, values := range r.Header {
+			for _, v := range values {
+				size += len(name) + len(v) + 4 // ": " and CRLF
+			}
+		}
+		switch {
+		case len(r.RequestURI) > MaxRequestURIBytes:
+			newError(http.StatusRequestURITooLong, "request_uri_too_long", "URI too long",
+				fmt.Sprintf("The request's URI is longer than %d bytes.", MaxRequestURIBytes)).write(w)
+		case size > MaxHeaderBytes:
+			newError(http.StatusRequestHeaderFieldsTooLarge, "request_header_fields_too_large", "Headers too large",
+				fmt.Sprintf("The request's headers are larger than %d bytes.", MaxHeaderBytes)).write(w)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
 }
 
 func (s *Server) withFaults(next http.Handler) http.Handler {

@@ -54,7 +54,8 @@ func TestHostileInput(t *testing.T) {
 		{"bulk of unknown fields", "POST", "/v1/invitations/bulk", "[" + strings.Repeat(manyUnknown(500)+",", 9) + manyUnknown(500) + "]", 422, "form_param_unknown"},
 		{"bulk of a thousand", "POST", "/v1/invitations/bulk", "[" + strings.Repeat(valid("z@example.com")+",", 999) + valid("z@example.com") + "]", 400, "bulk_size_exceeded"},
 		{"limit beyond int64", "GET", "/v1/invitations?limit=99999999999999999999999", "", 422, "form_param_format_invalid"},
-		{"status of a megabyte", "GET", "/v1/invitations?status=" + strings.Repeat("p", 1<<20), "", 422, "form_param_value_invalid"},
+		{"status of 10 KB", "GET", "/v1/invitations?status=" + strings.Repeat("p", 10<<10), "", 422, "form_param_value_invalid"},
+		{"a URI of a megabyte", "GET", "/v1/invitations?status=" + strings.Repeat("p", 1<<20), "", 414, "request_uri_too_long"},
 		// Paths a client library would clean into a route are no route: Clerk's 404, never a
 		// redirect that a client would follow with its POST.
 		{"dot-dot into bulk", "POST", "/v1/invitations/x/../bulk", `[]`, 404, "resource_not_found"},
@@ -99,6 +100,22 @@ func TestHostileInput(t *testing.T) {
 		assert.True(t, accepted[inv.ID], "listed %s, which was never accepted", inv.ID)
 	}
 	assert.Equal(t, len(accepted), e.fake.Len())
+}
+
+// TestHeadersOverTheLimit get Clerk's error body, not whatever net/http would answer.
+func TestHeadersOverTheLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	req, err := http.NewRequestWithContext(t.Context(), "GET", e.url+"/v1/invitations", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("X-Padding", strings.Repeat("x", fakeclerk.MaxHeaderBytes))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, resp.StatusCode)
+	assert.Contains(t, string(body), `"code":"request_header_fields_too_large"`)
 }
 
 // TestOneRouteForDispatchLimitsAndFaults checks that the route the server dispatches on is the
