@@ -27,45 +27,100 @@ func checkCreateBody(raw []byte, bulk bool) *apiError {
 	if len(raw) == 0 {
 		return errBodyInvalid("The request body is empty; send a JSON " + map[bool]string{false: "object", true: "array"}[bulk] + ".")
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
+	// Checked whole first, which allocates nothing; then read a value at a time, only as far as
+	// the answer needs, so that the work stays a small multiple of the body's size whatever it
+	// holds (a megabyte of unknown fields, a thousand items).
+	if !json.Valid(raw) {
 		return errBodyInvalid("The request body is not valid JSON.")
 	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	if !bulk {
-		obj, ok := v.(map[string]any)
+		obj, unknown, ok := readCreateObject(dec)
 		if !ok {
 			return errBodyInvalid("The request body must be a JSON object.")
 		}
-		if entries := checkCreateObject(obj, -1); len(entries) > 0 {
+		if entries := checkCreateObject(obj, unknown, -1); len(entries) > 0 {
 			return errParams(capEntries(entries)...)
 		}
 		return nil
 	}
-	items, ok := v.([]any)
-	if !ok {
+	if raw[0] != '[' {
 		return errBodyInvalid("The request body must be a JSON array of invitations.")
 	}
-	if len(items) == 0 {
+	// One item more than the limit says there are too many.
+	items, count := 0, json.NewDecoder(bytes.NewReader(raw))
+	for _, _ = count.Token(); count.More() && items <= rules.MaxBulkItems; items++ {
+		var skip json.RawMessage
+		if count.Decode(&skip) != nil {
+			break
+		}
+	}
+	if items == 0 {
 		return errParams(errParam("form_param_missing", "invitations", "At least one invitation is required."))
 	}
-	if len(items) > rules.MaxBulkItems {
+	if items > rules.MaxBulkItems {
 		return newError(http.StatusBadRequest, "bulk_size_exceeded", "bulk size exceeded",
-			fmt.Sprintf("At most %d invitations can be created in one call; got %d.", rules.MaxBulkItems, len(items)))
+			fmt.Sprintf("At most %d invitations can be created in one call; the request has more.", rules.MaxBulkItems))
 	}
+	_, _ = dec.Token() // [
 	var entries []generated.ClerkError
-	for i, item := range items {
-		obj, ok := item.(map[string]any)
+	for i := 0; dec.More() && len(entries) < maxErrorEntries; i++ {
+		obj, unknown, ok := readCreateObject(dec)
 		if !ok {
 			return errBodyInvalid(fmt.Sprintf("Item %d of the request body is not a JSON object.", i))
 		}
-		entries = append(entries, checkCreateObject(obj, i)...)
+		entries = append(entries, checkCreateObject(obj, unknown, i)...)
 	}
 	if len(entries) > 0 {
 		return errParams(capEntries(entries)...)
 	}
 	return nil
+}
+
+// readCreateObject reads the next value of dec, which holds valid JSON, as a create object: the
+// values of its known fields, and the names of its unknown ones in the order sent. It stops at
+// maxErrorEntries unknown names, the most an answer reports (the answer is then those entries,
+// and dec is left inside the object). ok is false when the value is not an object.
+func readCreateObject(dec *json.Decoder) (obj map[string]any, unknown []string, ok bool) {
+	if tok, _ := dec.Token(); tok != json.Delim('{') {
+		if d, isDelim := tok.(json.Delim); isDelim {
+			skipRest(dec, d)
+		}
+		return nil, nil, false
+	}
+	obj = map[string]any{}
+	for dec.More() && len(unknown) < maxErrorEntries {
+		tok, _ := dec.Token()
+		name, _ := tok.(string)
+		if slices.Contains(createFields, name) {
+			var v any
+			_ = dec.Decode(&v)
+			obj[name] = v
+			continue
+		}
+		var skip json.RawMessage
+		_ = dec.Decode(&skip)
+		if !slices.Contains(unknown, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) < maxErrorEntries {
+		_, _ = dec.Token() // }
+	}
+	return obj, unknown, true
+}
+
+// skipRest consumes the rest of the array or object whose opening delimiter was just read.
+func skipRest(dec *json.Decoder, open json.Delim) {
+	for dec.More() {
+		if open == '{' {
+			_, _ = dec.Token() // a name
+		}
+		var skip json.RawMessage
+		_ = dec.Decode(&skip)
+	}
+	_, _ = dec.Token()
 }
 
 // Bounds on an error answer, whatever the input: a body of a million unknown fields, or one
@@ -92,10 +147,11 @@ func shortName(name string) string {
 	return name[:cut] + "…"
 }
 
-// checkCreateObject returns one 422 entry per bad field of a create object; index >= 0 marks a
+// checkCreateObject returns one 422 entry per bad field of a create object (its known fields,
+// and the names of unknown ones, as readCreateObject gives them); index >= 0 marks a
 // bulk item, whose position is added to each entry's meta as "index" (inferred: Clerk documents
 // no way of telling which item failed).
-func checkCreateObject(obj map[string]any, index int) []generated.ClerkError {
+func checkCreateObject(obj map[string]any, unknown []string, index int) []generated.ClerkError {
 	var out []generated.ClerkError
 	add := func(code, name, long string) {
 		e := errParam(code, name, long)
@@ -105,14 +161,7 @@ func checkCreateObject(obj map[string]any, index int) []generated.ClerkError {
 		out = append(out, e)
 	}
 	bulk := index >= 0
-	var unknown []string
-	for k := range obj {
-		if !slices.Contains(createFields, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	slices.Sort(unknown)
-	for _, k := range unknown[:min(len(unknown), maxErrorEntries)] {
+	for _, k := range unknown {
 		k = shortName(k)
 		add("form_param_unknown", k, k+" is not a valid parameter for this request.")
 	}
