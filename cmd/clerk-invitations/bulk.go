@@ -34,9 +34,10 @@ redirect_url, expires_in_days, template_slug (invitation or waitlist_invitation)
 
 Clerk emails every invitation unless --notify=false. On a terminal the tool first says how many
 invitations and emails it is about to send and asks to go on (--yes skips the question), and
-shows a progress bar with the rate and the time left. Ctrl-C, SIGTERM or a closed terminal
-(SIGHUP) finishes the call under way, writes the report and stops (130; a second Ctrl-C stops at
-once); run again with --resume REPORT to invite the rest. While a run sends, every settled
+shows a progress bar with the rate and the time left (pacing waits included). Ctrl-C, SIGTERM
+or a closed terminal (SIGHUP) lets the call under way finish (within --timeout), writes the
+report and stops (130; a second Ctrl-C stops at once); run again with --resume REPORT to invite
+the rest. While a run sends, every settled
 address goes to REPORT.journal, synced before the next call, so that --resume REPORT also goes
 on after a kill or a crash.
 
@@ -126,7 +127,11 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	view := newProgressView(con.err, con.errTTY)
-	report, runErr := client.InviteMany(runCtx, items, invitations.BulkOptions{DryRun: *dryRun, Resume: resume, Progress: func(p invitations.BulkProgress) {
+	if b, _ := api.budgets(env("CLERK_SECRET_KEY")); b != nil {
+		view.budget = b.Bulk
+	}
+	// After Ctrl-C the call under way gets one attempt's --timeout to finish, then is given up.
+	report, runErr := client.InviteMany(runCtx, items, invitations.BulkOptions{DryRun: *dryRun, Resume: resume, FinishTimeout: api.timeout, Progress: func(p invitations.BulkProgress) {
 		if err := jr.add(p.Settled); err != nil {
 			cancel(err) // nothing more is sent that the journal could not record
 		}
@@ -157,7 +162,8 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 	fmt.Fprintf(con.err, "report: %s\n", *reportPath)
 	switch {
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
-		fmt.Fprintf(con.err, "interrupted: %d addresses not sent; run again with --resume %s\n", report.Counts[invitations.BulkNotSent], *reportPath)
+		fmt.Fprintf(con.err, "interrupted: %d addresses not sent, %d failed; run again with --resume %s\n",
+			report.Counts[invitations.BulkNotSent], report.Counts[invitations.BulkFailed], *reportPath)
 		return exitInterrupted
 	case runErr != nil:
 		fmt.Fprintf(con.err, "clerk-invitations bulk: %v\n", runErr)
@@ -491,6 +497,10 @@ type progressView struct {
 	startDone int // addresses settled before this run's first step (resumed, invalid)
 	drawn     time.Time
 	active    bool
+	// budget is the bulk calls' pacing budget, if any; calls are the ends of this run's steps,
+	// a call each, within its window.
+	budget invitations.Budget
+	calls  []time.Time
 }
 
 func newProgressView(w io.Writer, tty bool) *progressView {
@@ -502,6 +512,12 @@ func (v *progressView) update(p invitations.BulkProgress) {
 		v.startDone = p.Done - len(p.Settled)
 	}
 	now := time.Now()
+	v.calls = append(v.calls, now)
+	if v.budget.Per > 0 {
+		for len(v.calls) > 0 && now.Sub(v.calls[0]) >= v.budget.Per {
+			v.calls = v.calls[1:]
+		}
+	}
 	if v.tty && p.Done < p.Total && now.Sub(v.drawn) < 100*time.Millisecond {
 		return
 	}
@@ -510,7 +526,8 @@ func (v *progressView) update(p invitations.BulkProgress) {
 	if done, took := p.Done-v.startDone, now.Sub(v.began); done > 0 && took > 0 {
 		perMinute := float64(done) / took.Minutes()
 		rate = strconv.FormatFloat(perMinute, 'f', 1, 64)
-		eta = (time.Duration(float64(p.Total-p.Done) / perMinute * float64(time.Minute))).Round(time.Second).String()
+		left := max(time.Duration(float64(p.Total-p.Done)/perMinute*float64(time.Minute)), v.pacedLeft(p.Total-p.Done, now))
+		eta = left.Round(time.Second).String()
 	}
 	counts := fmt.Sprintf("created %d, already invited %d, users %d, invalid %d, failed %d",
 		p.Counts[invitations.BulkCreated], p.Counts[invitations.BulkAlreadyInvited], p.Counts[invitations.BulkAlreadyUser],
@@ -527,6 +544,17 @@ func (v *progressView) update(p invitations.BulkProgress) {
 	}
 	fmt.Fprintf(v.w, "\r[%s] %d/%d %3d%%  %s/min  ETA %s  %s\x1b[K", bar, p.Done, p.Total, 100*p.Done/max(p.Total, 1), rate, eta, counts)
 	v.active = true
+}
+
+// pacedLeft is the least time the budget lets the calls for left addresses take: the windows
+// they need beyond the one under way, less what has passed of it.
+func (v *progressView) pacedLeft(left int, now time.Time) time.Duration {
+	if v.budget.Calls <= 0 || left <= 0 || len(v.calls) == 0 {
+		return 0
+	}
+	calls := (left + invitations.MaxBulkItems - 1) / invitations.MaxBulkItems
+	windows := (calls + len(v.calls) - 1) / v.budget.Calls
+	return max(0, time.Duration(windows)*v.budget.Per-now.Sub(v.calls[0]))
 }
 
 func (v *progressView) finish() {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 	"unicode/utf16"
 
@@ -492,4 +493,43 @@ func TestAPIFlagsTimeoutAndPlainHTTP(t *testing.T) {
 	r = c.run("", false, "list", "--timeout", "20ms")
 	assert.Equal(t, exitFailed, r.code)
 	assert.Contains(t, r.err, "Client.Timeout exceeded", "each attempt gave up at the timeout")
+}
+
+// TestProgressCountsPacingWaits: with two bulk calls an hour, the time left after the first two
+// calls of a 100-address run is the four windows the other eight calls need, not the seconds
+// the first two took.
+func TestProgressCountsPacingWaits(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		var out bytes.Buffer
+		v := newProgressView(&out, false)
+		v.budget = invitations.Budget{Calls: 2, Per: time.Hour}
+		counts := map[invitations.BulkResult]int{}
+		step := func(done int) {
+			counts[invitations.BulkCreated] = done
+			v.update(invitations.BulkProgress{Done: done, Total: 100, Counts: counts, Settled: make([]invitations.BulkEntry, 10)})
+		}
+		step(10)
+		time.Sleep(time.Second)
+		step(20)
+		assert.Contains(t, out.String(), "progress: 20/100, 1200.0/min, 3h59m59s left")
+	})
+}
+
+// TestBulkInterruptedDuringAHungCall: Ctrl-C during a call to a server that never answers gives
+// the call --timeout to finish, then gives it up: the run stops with 130 and a report whose
+// addresses are failed (a resumed run retries them), not after a minute with 3.
+func TestBulkInterruptedDuringAHungCall(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.srv.FailNext(invitationstest.OpBulk, 3, invitationstest.Fault{Delay: time.Hour})
+	file := writeFile(t, "l.txt", "a@example.com\nb@example.com\n")
+	ctx, cancel := context.WithCancel(t.Context())
+	var out, errOut bytes.Buffer
+	env := env(map[string]string{"CLERK_SECRET_KEY": c.srv.SecretKey, "CLERK_API_URL": c.srv.URL})
+	time.AfterFunc(100*time.Millisecond, cancel)
+	code := run(ctx, []string{"bulk", file, "--pacing", "none", "--notify=false", "--timeout", "300ms"}, env, console{in: strings.NewReader(""), out: &out, err: &errOut})
+	assert.Equal(t, exitInterrupted, code, errOut.String())
+	assert.Regexp(t, `(?m)^failed\s+2$`, out.String())
+	assert.Contains(t, errOut.String(), "interrupted: ")
 }

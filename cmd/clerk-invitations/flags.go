@@ -89,26 +89,40 @@ func (f *apiFlags) client(env func(string) string) (*invitations.Client, error) 
 	if f.insecure {
 		opts = append(opts, invitations.WithInsecureHTTP())
 	}
-	switch f.pacing {
-	case "auto":
-		if strings.HasPrefix(key, "sk_live_") {
-			opts = append(opts, invitations.WithPacing(invitations.ProductionBudgets()))
-		} else {
-			opts = append(opts, invitations.WithPacing(invitations.DevelopmentBudgets()))
-		}
-	case "dev":
-		opts = append(opts, invitations.WithPacing(invitations.DevelopmentBudgets()))
-	case "prod":
-		opts = append(opts, invitations.WithPacing(invitations.ProductionBudgets()))
-	case "none":
-	default:
-		return nil, fmt.Errorf("--pacing must be auto, dev, prod or none, not %q", f.pacing)
+	budgets, err := f.budgets(key)
+	if err != nil {
+		return nil, err
+	}
+	if budgets != nil {
+		opts = append(opts, invitations.WithPacing(*budgets))
 	}
 	c, err := invitations.New(key, opts...)
 	if errors.Is(err, invitations.ErrInsecureBaseURL) {
 		return nil, fmt.Errorf("--api-url %s would send the secret key unencrypted; use https, or --insecure-http on a network you trust", f.apiURL)
 	}
 	return c, err
+}
+
+// budgets returns the budgets --pacing asks for with key; nil for none.
+func (f *apiFlags) budgets(key string) (*invitations.Budgets, error) {
+	var b invitations.Budgets
+	switch f.pacing {
+	case "auto":
+		if strings.HasPrefix(key, "sk_live_") {
+			b = invitations.ProductionBudgets()
+		} else {
+			b = invitations.DevelopmentBudgets()
+		}
+	case "dev":
+		b = invitations.DevelopmentBudgets()
+	case "prod":
+		b = invitations.ProductionBudgets()
+	case "none":
+		return nil, nil
+	default:
+		return nil, fmt.Errorf("--pacing must be auto, dev, prod or none, not %q", f.pacing)
+	}
+	return &b, nil
 }
 
 // statusList is a repeatable --status flag that also takes comma-separated values.
