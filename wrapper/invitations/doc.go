@@ -27,9 +27,10 @@
 // status becomes an *APIError, which matches the package's sentinel errors (ErrDuplicate,
 // ErrNotFound, ErrRateLimited, …) with errors.Is. A call that got no usable answer fails with a
 // *TransportError, wrapping the cause (errors.Is(err, context.DeadlineExceeded) works); a 2xx
-// answer the client cannot use (not JSON, undecodable, over 16 MiB, not what was asked) with a
-// *ResponseError. All three carry the number of attempts, and match ErrOutcomeUnknown when the
-// call was a write that may have taken effect without the client being able to find out.
+// answer the client cannot use (not JSON, undecodable, over 16 MiB, not what was asked, an
+// invitation without its id, address, status or object) with a *ResponseError. All three carry
+// the number of attempts, and match ErrOutcomeUnknown when the call was a write that may have
+// taken effect without the client being able to find out.
 //
 // # Retries
 //
@@ -73,12 +74,12 @@
 // # Security
 //
 // The secret key never appears in an error, a log line, or a printed Client or error value:
-// Client.String masks it, and it is removed from every field of an *APIError, the raw body and
-// meta included, should a proxy echo it. Plain http is refused for hosts other than loopback
-// unless WithInsecureHTTP is given. A redirect to another host or scheme never carries the
-// Authorization header. WithLogger logs one record per attempt (operation, attempt, status,
-// duration, trace id, the wait before a retry) and never a body, a query string, an email
-// address or the key.
+// Client.String masks it, and should a proxy echo it, it is removed from every field of an
+// *APIError (escaped or not), a *ResponseError's body and the trace ids WithLogger logs. Plain
+// http is refused for hosts other than loopback unless WithInsecureHTTP is given
+// (ErrInsecureBaseURL). A redirect to another host or scheme never carries the Authorization
+// header. WithLogger logs one record per attempt (operation, attempt, status, duration, trace
+// id, the wait before a retry) and never a body, a query string, an email address or the key.
 //
 // Package invitationstest starts an in-memory Clerk for tests of code that uses this package,
 // with fault injection that can carry a call out and then lose its answer.
