@@ -34,7 +34,18 @@ func (s *Server) routes(inner func(http.Handler) http.Handler) http.Handler {
 	if inner != nil {
 		h = inner(h)
 	}
-	return withinLimits(withRoute(mux, s.withFaults(h)))
+	h = s.logged(withRoute(mux, s.withFaults(h)))
+	if s.control != nil {
+		api := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, controlPrefix) {
+				s.control.ServeHTTP(w, r)
+				return
+			}
+			api.ServeHTTP(w, r)
+		})
+	}
+	return withinLimits(h)
 }
 
 // Bounds on a request's line and headers. Past them the server answers with Clerk's error body
@@ -268,16 +279,24 @@ func (s *Server) createLocked(p generated.CreateInvitationParams) *record {
 	if p.RedirectURL != nil {
 		r.redirectURL = *p.RedirectURL
 	}
-	r.lower, r.lowerID = strings.ToLower(p.EmailAddress), strings.ToLower(id)
+	s.addLocked(r)
+	return r
+}
+
+// addLocked stores r, whose inv and seq are set, in every index.
+func (s *Server) addLocked(r *record) {
+	r.lower, r.lowerID = strings.ToLower(r.inv.EmailAddress), strings.ToLower(r.inv.ID)
 	r.render()
-	s.records[id] = r
+	s.records[r.inv.ID] = r
 	s.byAddr[r.lower] = append(s.byAddr[r.lower], r)
 	if n := len(s.order); n > 0 && s.order[n-1].inv.CreatedAt > r.inv.CreatedAt {
 		s.createdInOrder = false
 	}
 	s.order = append(s.order, r)
+	if r.inv.Status == generated.InvitationStatusRevoked {
+		s.revoked++
+	}
 	s.gen++
-	return r
 }
 
 func (a api) CreateInvitation(_ context.Context, req generated.CreateInvitationRequestObject) (generated.CreateInvitationResponseObject, error) {

@@ -41,6 +41,9 @@ func withRoute(mux *http.ServeMux, next http.Handler) http.Handler {
 		if p := r.URL.EscapedPath(); p == path.Clean(p) {
 			if _, pattern := mux.Handler(r); strings.HasPrefix(pattern, r.Method+" ") && ops[pattern] != "" {
 				r = r.WithContext(context.WithValue(r.Context(), routeKey{}, ops[pattern]))
+				if lw, ok := r.Context().Value(loggingKey{}).(*loggingWriter); ok {
+					lw.route = ops[pattern] // for the request log
+				}
 			}
 		}
 		next.ServeHTTP(w, r)

@@ -63,6 +63,8 @@ type Options struct {
 	// Inner, when set, wraps the server's own handling (everything but injected faults); tests
 	// put the spec validator there so that every answer the server makes is checked.
 	Inner func(http.Handler) http.Handler
+	// Control serves the control plane (control.yaml) under /_control/, with the same key.
+	Control bool
 }
 
 // Server is the in-memory Clerk. Its methods and its handler are safe for concurrent use.
@@ -92,6 +94,10 @@ type Server struct {
 	users          map[string]bool // lower-cased addresses of registered users
 	faults         map[Operation][]Fault
 	limits         *limiter
+	control        http.Handler // nil without Options.Control
+
+	logMu    sync.Mutex
+	requests []RequestRecord // the most recent maxLoggedRequests, oldest first
 
 	// views caches order sorted by another field, for lists; a view is valid while its gen
 	// is the server's. viewMu lets readers holding mu for reading fill the cache.
@@ -149,6 +155,9 @@ func New(opts Options) *Server {
 	}
 	if opts.RateLimits != nil {
 		s.limits = &limiter{budgets: *opts.RateLimits, windows: map[string]*window{}}
+	}
+	if opts.Control {
+		s.control = s.controlHandler()
 	}
 	s.handler = s.routes(opts.Inner)
 	return s

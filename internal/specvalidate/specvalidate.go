@@ -92,9 +92,19 @@ type Validator struct {
 }
 
 // Load parses an OpenAPI document and validates it with kin-openapi's doc.Validate.
+//
+// A reference into ./openapi.yaml (control.yaml makes them) resolves to this module's, embedded:
+// nothing is read from disk or the network.
 func Load(data []byte) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(data)
+	loader.IsExternalRefsAllowed = true
+	loader.ReadFromURIFunc = func(_ *openapi3.Loader, u *url.URL) ([]byte, error) {
+		if u.Path == "openapi.yaml" || u.Path == "./openapi.yaml" {
+			return clerkinvitations.Spec, nil
+		}
+		return nil, fmt.Errorf("specvalidate: %s: only ./openapi.yaml may be referred to", u)
+	}
+	doc, err := loader.LoadFromDataWithPath(data, &url.URL{Path: "document.yaml"})
 	if err != nil {
 		return nil, fmt.Errorf("specvalidate: load: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"testing"
 
+	clerkinvitations "github.com/clerk-invitations/clerk-invitations-go"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
 )
 
@@ -14,7 +15,18 @@ import (
 // the end of the test fails it.
 func Transport(t testing.TB, baseURL string, next http.RoundTripper) (http.RoundTripper, *specvalidate.Recorder) {
 	t.Helper()
-	v, err := specvalidate.New(baseURL, specvalidate.Strict)
+	return transport(t, clerkinvitations.Spec, baseURL, next)
+}
+
+// ControlTransport is Transport for the embedded Clerk's control plane, against control.yaml.
+func ControlTransport(t testing.TB, baseURL string, next http.RoundTripper) (http.RoundTripper, *specvalidate.Recorder) {
+	t.Helper()
+	return transport(t, clerkinvitations.ControlSpec, baseURL, next)
+}
+
+func transport(t testing.TB, spec []byte, baseURL string, next http.RoundTripper) (http.RoundTripper, *specvalidate.Recorder) {
+	t.Helper()
+	v, err := specvalidate.NewForDocument(spec, baseURL, specvalidate.Strict)
 	if err != nil {
 		t.Fatalf("specvalidate: %v", err)
 	}
