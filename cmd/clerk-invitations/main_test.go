@@ -368,3 +368,63 @@ func TestServeAnswersOversizedRequestsWholly(t *testing.T) {
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, errOut.String(), "--secret-key is 102408 bytes long; Clerk's keys are about 50, and at most 512 are accepted")
 }
+
+// runServe starts serve with args and returns its base address (http://ADDR) and a stop
+// function returning its exit status.
+func runServe(t *testing.T, args ...string) (string, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	var out testkit.SyncBuffer
+	var errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), env(nil), testConsole(&out, &errOut))
+	}()
+	addr := regexp.MustCompile(`at (http://[0-9.:]+)/v1`)
+	require.Eventually(t, func() bool { return addr.MatchString(out.String()) }, 5*time.Second, 10*time.Millisecond, errOut.String())
+	return addr.FindStringSubmatch(out.String())[1], func() int { cancel(); return <-done }
+}
+
+// call sends method path with body and key to base, and returns the status and body.
+func call(t *testing.T, base, key, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, base+path, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeKeepsItsStateAndCanTurnTheControlPlaneOff(t *testing.T) {
+	t.Parallel()
+	const key = "sk_test_state"
+	state := filepath.Join(t.TempDir(), "state.json")
+	base, stop := runServe(t, "--secret-key", key, "--state", state)
+	status, body := call(t, base, key, "POST", "/v1/invitations", `{"email_address":"kept@example.com","notify":false}`)
+	require.Equal(t, 200, status, body)
+	status, _ = call(t, base, key, "POST", "/_control/users", `{"email_address":"user@example.com"}`)
+	require.Equal(t, 200, status)
+	require.Equal(t, 0, stop())
+
+	base, stop = runServe(t, "--secret-key", key, "--state", state, "--control=false")
+	_, body = call(t, base, key, "GET", "/v1/invitations", "")
+	assert.Contains(t, body, "kept@example.com", "the state came back")
+	status, body = call(t, base, key, "POST", "/v1/invitations", `{"email_address":"user@example.com"}`)
+	assert.Equal(t, 422, status, "and its users: %s", body)
+	status, _ = call(t, base, key, "GET", "/_control/state", "")
+	assert.Equal(t, 404, status, "--control=false")
+	require.Equal(t, 0, stop())
+
+	// A file that does not parse stops serve and is left alone.
+	bad := writeFile(t, "state.json", `{"invitations": "not a list"}`)
+	var out, errOut bytes.Buffer
+	code := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--state", bad}, env(nil), testConsole(&out, &errOut))
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, errOut.String(), "is not a state this server saved")
+	data, err := os.ReadFile(bad)
+	require.NoError(t, err)
+	assert.Equal(t, `{"invitations": "not a list"}`, string(data))
+}

@@ -1,27 +1,40 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/net/netutil"
+
+	"github.com/clerk-invitations/clerk-invitations-go/generated/control"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 const serveHelp = `usage: clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_...] [--rate-limits none|dev|prod]
-                              [--max-invitations N] [--max-conns N]
+                              [--max-invitations N] [--max-conns N] [--state FILE] [--control=false]
 
 Serves an in-memory Clerk invitations API under /v1 until interrupted: the five invitation
 operations as Clerk answers them, for tests and for Clerk's own SDKs. It prints the base URL and
 the secret key clients must send (a random one unless --secret-key is given).
+
+Under /_control/, with the same key, a control plane moves its world along from any language:
+accept or expire an invitation, register a user, move the clock, inject faults, set rate
+limits, read the request log, reset, export and import the state (control.yaml describes it;
+--control=false turns it off). --state FILE loads the state at start and saves it at exit
+(written whole or not at all); a FILE that does not parse stops serve and is left alone.
 
 Base URLs: this library and Clerk's Go SDK take http://ADDR/v1; Clerk's JavaScript SDK adds /v1
 itself and takes http://ADDR.
@@ -39,6 +52,8 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	limits := fs.String("rate-limits", "none", "none, dev (Clerk's development budgets: 100 calls per 10 s) or prod (1000 per 10 s); both add 100 creates and 25 bulk creates per hour")
 	maxStored := fs.Int("max-invitations", 100_000, "invitations the server holds at most, in any status; past it creates answer 403 quota_exceeded")
 	maxConns := fs.Int("max-conns", defaultServeLimits.MaxConns, "concurrent connections at most; more wait to be accepted")
+	statePath := fs.String("state", "", "load the state from FILE at start (if it exists) and save it there at exit")
+	controlOn := fs.Bool("control", true, "serve the control plane under /_control/")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -51,7 +66,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "clerk-invitations serve: --max-invitations and --max-conns must be at least 1")
 		return 2
 	}
-	opts := fakeclerk.Options{SecretKey: *key, MaxInvitations: *maxStored}
+	opts := fakeclerk.Options{SecretKey: *key, MaxInvitations: *maxStored, Control: *controlOn}
 	sl := defaultServeLimits
 	sl.MaxConns = *maxConns
 	switch *limits {
@@ -84,11 +99,70 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
 		fmt.Fprintf(stderr, "clerk-invitations serve: warning: listening on %s, which is not loopback\n", ln.Addr())
 	}
-	if err := serve(ctx, ln, fakeclerk.New(opts), sl, stdout); err != nil {
+	fake := fakeclerk.New(opts)
+	if *statePath != "" {
+		if err := loadState(fake, *statePath); err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "clerk-invitations serve: --state: %v\n", err)
+			return 2
+		}
+	}
+	err = serve(ctx, ln, fake, sl, stdout)
+	if *statePath != "" {
+		if saveErr := saveState(fake, *statePath); saveErr != nil {
+			err = errors.Join(err, fmt.Errorf("--state: %w", saveErr))
+		} else {
+			fmt.Fprintf(stdout, "state saved to %s\n", *statePath)
+		}
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "clerk-invitations serve: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// loadState seeds fake from path, when it exists.
+func loadState(fake *fakeclerk.Server, path string) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil // saved there at exit
+	}
+	if err != nil {
+		return err
+	}
+	var st control.State
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&st); err != nil {
+		return fmt.Errorf("%s is not a state this server saved: %v", path, err)
+	}
+	if err := fake.SetState(st); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// saveState writes fake's state to path whole or not at all: through a temporary file renamed
+// over it.
+func saveState(fake *fakeclerk.Server, path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := writeJSON(tmp, fake.State()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // maxKeyBytes bounds --secret-key: every request carries it in a header.
@@ -123,6 +197,9 @@ func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, limits 
 	fmt.Fprintf(stdout, "  Clerk's Go SDK:    clerk.BackendConfig{URL: clerk.String(%q)}\n", "http://"+ln.Addr().String()+"/v1")
 	fmt.Fprintf(stdout, "  Clerk's JS SDK:    createClerkClient({apiUrl: %q}) (it adds /v1 itself)\n", "http://"+ln.Addr().String())
 	fmt.Fprintf(stdout, "contract suite: CLERK_API_URL=http://%s/v1 CLERK_SECRET_KEY=%s make contract\n", ln.Addr(), fake.SecretKey())
+	if fake.Control() {
+		fmt.Fprintf(stdout, "control plane: http://%s/_control/ (control.yaml), with the same key\n", ln.Addr())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

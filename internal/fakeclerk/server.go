@@ -163,6 +163,9 @@ func New(opts Options) *Server {
 	return s
 }
 
+// Control reports whether the server serves the control plane (Options.Control).
+func (s *Server) Control() bool { return s.control != nil }
+
 // SecretKey returns the key the server accepts.
 func (s *Server) SecretKey() string { return s.secretKey }
 

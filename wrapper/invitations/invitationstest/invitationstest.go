@@ -10,7 +10,9 @@
 // invitations only when asked for), ordering and paging, Clerk's input limits, 422 answers naming
 // the bad parameter in meta.param_name, and optional rate limits. Helpers move its world along (accept or
 // expire an invitation, register a user, advance the clock) and inject faults. Every answer it
-// makes can be checked against the project's openapi.yaml (WithValidation).
+// makes can be checked against the project's openapi.yaml (WithValidation). The same helpers are
+// served over HTTP under URL's host at /_control/ (the project's control.yaml), for code under
+// test that runs in another process or language.
 package invitationstest
 
 import (
@@ -147,6 +149,7 @@ func Start(opts ...Option) (*Server, error) {
 		opt(&c)
 	}
 	o := c.fake
+	o.Control = true // /_control/ for code under test in another language or process
 	if c.validate {
 		validator, err := specvalidate.New("/v1", specvalidate.Strict)
 		if err != nil {
