@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -223,4 +225,30 @@ func TestBulkSurvivesAKill(t *testing.T) {
 	assert.Equal(t, 60, srv.Len(), "everyone invited, nobody twice")
 	_, err = os.Stat(report + ".journal")
 	assert.ErrorIs(t, err, os.ErrNotExist, "the complete report replaces the journal")
+}
+
+// TestTheReadmeWalkthroughRuns runs README's curl walk-through of the control plane as written,
+// with the built command on PATH; only its port becomes a free one.
+func TestTheReadmeWalkthroughRuns(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Fatal("curl is needed to run README's walk-through (.ci/run installs it)")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, rest, found := strings.Cut(string(readme), "### A walk-through with curl\n\n```sh\n")
+	require.True(t, found, "README has the walk-through")
+	script, _, found := strings.Cut(rest, "```\n")
+	require.True(t, found)
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	require.NoError(t, ln.Close())
+	script = strings.ReplaceAll(script, "4010", port)
+
+	cmd := exec.CommandContext(t.Context(), "bash", "-e", "-c", "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n"+script)
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(binary(t))+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "the walk-through failed:\n%s\n%s", script, out)
 }
