@@ -36,13 +36,13 @@ lint:
 	$(GO) vet $(PKGS)
 	cd bench && $(GO) vet ./...
 
-## spec-lint: openapi.yaml through kin-openapi's validation and Redocly's strict recommended rules
+## spec-lint: openapi.yaml and control.yaml through kin-openapi's validation and Redocly's strict recommended rules
 ## (tools/redocly, pinned; skipped with a notice when Node.js is absent)
 spec-lint:
-	$(GO) test -count=1 -run '^TestSpecIsValidAndComplete$$' ./internal/specvalidate
+	$(GO) test -count=1 -run '^Test(Spec|ControlSpec)IsValid' ./internal/specvalidate
 	@if command -v node >/dev/null 2>&1; then \
 		cd tools/redocly && npm ci --no-audit --no-fund --silent && \
-		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true ./node_modules/.bin/redocly lint --config redocly.yaml ../../openapi.yaml; \
+		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true ./node_modules/.bin/redocly lint --config redocly.yaml ../../openapi.yaml ../../control.yaml; \
 	else echo "spec-lint: Node.js not found, Redocly's lint skipped" >&2; fi
 
 ## spec-drift: the invitation operations of Clerk's document UPSTREAM (a file or an http(s) URL)

@@ -258,3 +258,21 @@ func TestMiddlewareChecksBothDirections(t *testing.T) {
 	}
 	assert.Equal(t, map[specvalidate.Kind]bool{specvalidate.RequestViolation: true, specvalidate.ResponseViolation: true}, kinds)
 }
+
+// TestControlSpecIsValid: control.yaml loads, its references into openapi.yaml resolve, and every
+// operation takes the key and answers a refused one with Clerk's error body.
+func TestControlSpecIsValid(t *testing.T) {
+	t.Parallel()
+	doc, err := specvalidate.Load(clerkinvitations.ControlSpec)
+	require.NoError(t, err)
+	n := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			n++
+			unauthorized := op.Responses.Status(401)
+			require.NotNil(t, unauthorized, "%s %s", method, path)
+			assert.Contains(t, unauthorized.Value.Content.Get("application/json").Schema.Value.Properties, "errors", "%s %s", method, path)
+		}
+	}
+	assert.Equal(t, 14, n, "the control plane's operations")
+}
