@@ -425,7 +425,10 @@ func (s *Server) logged(next http.Handler) http.Handler {
 		lw := &loggingWriter{ResponseWriter: w}
 		defer func() {
 			rec := RequestRecord{At: at, Operation: lw.route, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-				Status: cmp.Or(lw.status, http.StatusOK), Duration: time.Since(began), ErrorCodes: errorCodes(lw.body.Bytes())}
+				Status: cmp.Or(lw.status, http.StatusOK), Duration: time.Since(began)}
+			if rec.Status >= 400 {
+				rec.ErrorCodes = errorCodes(lw.body.Bytes())
+			}
 			s.logMu.Lock()
 			if len(s.requests) == maxLoggedRequests {
 				s.requests = slices.Delete(s.requests, 0, 1)
@@ -458,7 +461,7 @@ func (w *loggingWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
-	if room := 4<<10 - w.body.Len(); room > 0 {
+	if room := 4<<10 - w.body.Len(); room > 0 && w.status >= 400 { // only error bodies are read
 		w.body.Write(p[:min(len(p), room)])
 	}
 	return w.ResponseWriter.Write(p)
