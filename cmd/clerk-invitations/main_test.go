@@ -428,3 +428,24 @@ func TestServeKeepsItsStateAndCanTurnTheControlPlaneOff(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `{"invitations": "not a list"}`, string(data))
 }
+
+// TestServeStopsWithASpareConnectionOpen: a client's spare connection, open but never used, does
+// not turn a stop into a failure (net/http counts it idle only after 5 s).
+func TestServeStopsWithASpareConnectionOpen(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	limits := defaultServeLimits
+	limits.Grace = 100 * time.Millisecond
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, ln, fakeclerk.New(fakeclerk.Options{SecretKey: "sk_test_spare"}), limits, &testkit.SyncBuffer{})
+	}()
+	spare, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer spare.Close()
+	time.Sleep(50 * time.Millisecond) // accepted by now
+	cancel()
+	assert.NoError(t, <-done)
+}
