@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClerkClient } from '@clerk/backend';
+import { apiError } from './helpers.mjs';
 
 const apiUrl = process.env.CLERK_API_URL; // without /v1: the SDK adds it
 const secretKey = process.env.CLERK_SECRET_KEY;
@@ -19,16 +20,6 @@ async function control(method, path, body) {
   });
   assert.ok(res.ok, `${method} /_control${path}: ${res.status} ${await res.clone().text()}`);
   return res.status === 204 ? null : res.json();
-}
-
-async function apiError(call) {
-  try {
-    await call();
-  } catch (err) {
-    assert.ok(Array.isArray(err.errors) && err.errors.length > 0, `not a Clerk API error: ${err}`);
-    return err;
-  }
-  assert.fail('the call succeeded');
 }
 
 test('the control plane drives the embedded Clerk', { concurrency: false }, async (t) => {

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createClerkClient } from '@clerk/backend';
+import { apiError } from './helpers.mjs';
 
 const apiUrl = process.env.CLERK_API_URL; // without /v1: the SDK adds it
 const secretKey = process.env.CLERK_SECRET_KEY;
@@ -14,17 +15,6 @@ assert.ok(!apiUrl.endsWith('/v1'), 'the JavaScript SDK appends /v1 to apiUrl its
 const clerk = createClerkClient({ secretKey, apiUrl });
 let n = 0;
 const addr = (group) => `js-${group}-${++n}@example.com`;
-
-// apiError returns the SDK's error for a call that must fail.
-async function apiError(call) {
-  try {
-    await call();
-  } catch (err) {
-    assert.ok(Array.isArray(err.errors) && err.errors.length > 0, `not a Clerk API error: ${err}`);
-    return err;
-  }
-  assert.fail('the call succeeded');
-}
 
 test('createInvitation returns the invitation', async () => {
   const email = addr('create');
