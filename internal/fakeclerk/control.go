@@ -78,7 +78,7 @@ func controlError(e *apiError) generated.ClerkErrors {
 	return body
 }
 
-// unprocessable is a 422 naming param.
+// unprocessableControl is a 422 form_param_value_invalid naming param.
 func unprocessableControl(param, long string) generated.ClerkErrors {
 	return controlError(errParams(errParam("form_param_value_invalid", param, long)))
 }
@@ -373,6 +373,7 @@ func (s *Server) SetState(st control.State) error {
 	defer s.mu.Unlock()
 	s.records, s.byAddr, s.order, s.users = map[string]*record{}, map[string][]*record{}, nil, map[string]bool{}
 	s.createdInOrder, s.revoked, s.seq = true, 0, 0
+	s.gen++ // every cached view is of the records replaced
 	for _, d := range st.Invitations {
 		inv := d.Invitation
 		inv.Object = generated.InvitationObjectInvitation

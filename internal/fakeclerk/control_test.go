@@ -262,3 +262,38 @@ func TestControlPlaneIsOffUnlessAskedFor(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 404, resp.StatusCode)
 }
+
+// TestReplacingTheStateRefreshesEveryList: a list ordered by a field other than creation is
+// served from a cached view; a reset or an imported state must not leave it stale.
+func TestReplacingTheStateRefreshesEveryList(t *testing.T) {
+	t.Parallel()
+	c := newCtl(t)
+	c.create("b@example.com")
+	c.create("a@example.com")
+	_, _, before := c.do("GET", "/v1/invitations?order_by=email_address&paginated=true", "")
+	require.Contains(t, before, "a@example.com")
+	status, _, _ := c.do("POST", "/_control/reset", "")
+	require.Equal(t, 204, status)
+	_, _, after := c.do("GET", "/v1/invitations?order_by=email_address&paginated=true", "")
+	assert.JSONEq(t, `{"data":[],"total_count":0}`, after, "nothing is listed after a reset")
+}
+
+// TestRateLimitsChangeUnderLoad: budgets switched on and off while calls are served.
+func TestRateLimitsChangeUnderLoad(t *testing.T) {
+	t.Parallel()
+	c := newCtl(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			preset := map[bool]string{true: "dev", false: "none"}[i%2 == 0]
+			status, _, _ := c.do("PUT", "/_control/rate-limits", `{"preset":"`+preset+`"}`)
+			assert.Equal(t, 204, status)
+		}
+	}()
+	for range 50 {
+		status, _, _ := c.do("GET", "/v1/invitations", "")
+		assert.Contains(t, []int{200, 429}, status)
+	}
+	<-done
+}

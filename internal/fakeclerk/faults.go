@@ -164,11 +164,19 @@ func (l *limiter) take(op Operation, now time.Time) (wait time.Duration, ok bool
 }
 
 func (s *Server) rateLimited(op Operation) *apiError {
-	if s.limits == nil {
+	// SetRateLimits may replace or remove the limiter at any time: it is read under the lock,
+	// for reading only when there is none, so that lists still run side by side.
+	s.mu.RLock()
+	on := s.limits != nil
+	s.mu.RUnlock()
+	if !on {
 		return nil
 	}
 	s.mu.Lock()
-	wait, ok := s.limits.take(op, s.nowLocked())
+	wait, ok := time.Duration(0), true
+	if s.limits != nil {
+		wait, ok = s.limits.take(op, s.nowLocked())
+	}
 	s.mu.Unlock()
 	if ok {
 		return nil
