@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/lifecycle"
 )
 
 // statusCounter counts the server's 429 answers.
@@ -39,7 +41,7 @@ func BenchmarkInviteManyPacing(b *testing.B) {
 	minimum := time.Duration((addresses/invitations.MaxBulkItems+calls-1)/calls-1) * window
 	var ratio float64
 	for i := 0; b.Loop(); i++ {
-		limits := invitations.Budgets{Bulk: invitations.Budget{Calls: calls, Per: window}}
+		limits := rules.Budgets{Bulk: rules.Budget{Calls: calls, Per: window}}
 		fake := fakeclerk.New(fakeclerk.Options{SecretKey: benchKey, RateLimits: &limits})
 		var limited atomic.Int64
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -55,14 +57,14 @@ func BenchmarkInviteManyPacing(b *testing.B) {
 			items[j] = invitations.CreateParams{EmailAddress: fmt.Sprintf("run%d-%d@example.com", i, j), Notify: invitations.Ptr(false)}
 		}
 		began := time.Now()
-		report, err := c.InviteMany(context.Background(), items, invitations.BulkOptions{})
+		report, err := lifecycle.New(c).InviteMany(context.Background(), items, lifecycle.InviteOptions{})
 		took := time.Since(began)
 		srv.Close()
 		switch {
 		case err != nil:
 			b.Fatal(err)
-		case report.Counts[invitations.BulkCreated] != addresses || !report.Complete:
-			b.Fatalf("created %d of %d: %v", report.Counts[invitations.BulkCreated], addresses, report.Counts)
+		case report.Counts[lifecycle.Created] != addresses || !report.Complete:
+			b.Fatalf("created %d of %d: %v", report.Counts[lifecycle.Created], addresses, report.Counts)
 		case limited.Load() > 0:
 			b.Fatalf("the server answered 429 %d times", limited.Load())
 		}

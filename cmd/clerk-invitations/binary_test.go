@@ -23,6 +23,7 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/lifecycle"
 )
 
 var (
@@ -78,7 +79,7 @@ func TestBinaryExitCodes(t *testing.T) {
 	assert.Equal(t, exitUsage, exitCode(t, binaryCommand(t, srv, "bulk").Run()))
 	assert.Equal(t, exitFailed, exitCode(t, binaryCommand(t, srv, "get", "inv_missing").Run()))
 	assert.Equal(t, exitOK, exitCode(t, binaryCommand(t, srv, "create", "ada@example.com", "--notify=false").Run()))
-	srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Status: 500, Header: map[string][]string{"Content-Type": {"application/json"}},
+	srv.FailNext(invitations.OpBulkCreate, 1, invitationstest.Fault{Status: 500, Header: map[string][]string{"Content-Type": {"application/json"}},
 		Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`})
 	partial := binaryCommand(t, srv, "bulk", addressFile(t, 15), "--pacing", "none", "--notify=false", "--report", filepath.Join(t.TempDir(), "r.json"))
 	assert.Equal(t, exitPartial, exitCode(t, partial.Run()))
@@ -89,7 +90,7 @@ func TestBinaryExitCodes(t *testing.T) {
 func TestBulkShowsProgressOnATerminal(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
-	srv.FailNext(invitationstest.OpBulk, 5, invitationstest.Fault{Delay: 150 * time.Millisecond})
+	srv.FailNext(invitations.OpBulkCreate, 5, invitationstest.Fault{Delay: 150 * time.Millisecond})
 	ptmx, tty, err := pty.Open()
 	require.NoError(t, err)
 	defer ptmx.Close()
@@ -125,7 +126,7 @@ func TestBulkInterruptedAndResumed(t *testing.T) {
 
 func interruptAndResume(t *testing.T, sig syscall.Signal) {
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
-	srv.FailNext(invitationstest.OpBulk, 10, invitationstest.Fault{Delay: 400 * time.Millisecond})
+	srv.FailNext(invitations.OpBulkCreate, 10, invitationstest.Fault{Delay: 400 * time.Millisecond})
 	file := addressFile(t, 80)
 	report := filepath.Join(t.TempDir(), "report.json")
 
@@ -149,7 +150,7 @@ func interruptAndResume(t *testing.T, sig syscall.Signal) {
 
 	saved, err := readReport(report)
 	require.NoError(t, err)
-	created, notSent := saved.Counts[invitations.BulkCreated], saved.Counts[invitations.BulkNotSent]
+	created, notSent := saved.Counts[lifecycle.Created], saved.Counts[lifecycle.NotSent]
 	// Ctrl-C came after the first call's progress line: during the second call, which then
 	// finished, or (on a loaded machine) before it was sent. Never midway through a call.
 	assert.GreaterOrEqual(t, created, 10)
@@ -164,7 +165,7 @@ func interruptAndResume(t *testing.T, sig syscall.Signal) {
 	saved, err = readReport(report)
 	require.NoError(t, err)
 	assert.True(t, saved.Complete)
-	assert.Equal(t, 80, saved.Counts[invitations.BulkCreated])
+	assert.Equal(t, 80, saved.Counts[lifecycle.Created])
 	assert.Equal(t, 80, srv.Len(), "everyone invited, nobody twice")
 }
 
@@ -174,8 +175,8 @@ func interruptAndResume(t *testing.T, sig syscall.Signal) {
 func TestBulkSurvivesAKill(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
-	srv.FailNext(invitationstest.OpBulk, 3, invitationstest.Fault{})
-	srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 5 * time.Second}) // the fourth call hangs
+	srv.FailNext(invitations.OpBulkCreate, 3, invitationstest.Fault{})
+	srv.FailNext(invitations.OpBulkCreate, 1, invitationstest.Fault{Delay: 5 * time.Second}) // the fourth call hangs
 	file := addressFile(t, 60)
 	report := filepath.Join(t.TempDir(), "report.json")
 	cmd := binaryCommand(t, srv, "bulk", file, "--pacing", "none", "--notify=false", "--report", report)
@@ -197,7 +198,7 @@ func TestBulkSurvivesAKill(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, settled, 30, "three calls of ten, each journalled before the next was sent")
 	for _, e := range settled {
-		assert.Equal(t, invitations.BulkCreated, e.Result)
+		assert.Equal(t, lifecycle.Created, e.Result)
 		d, ok := srv.Lookup(e.InvitationID)
 		require.True(t, ok, "the journal holds the id of the invitation created for %s", e.EmailAddress)
 		assert.Equal(t, e.EmailAddress, d.EmailAddress)
@@ -215,7 +216,7 @@ func TestBulkSurvivesAKill(t *testing.T) {
 	assert.True(t, saved.Complete)
 	created := 0
 	for _, e := range saved.Entries {
-		if e.Result == invitations.BulkCreated && e.InvitationID != "" {
+		if e.Result == lifecycle.Created && e.InvitationID != "" {
 			created++
 		}
 	}

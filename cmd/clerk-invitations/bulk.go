@@ -18,6 +18,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/lifecycle"
 )
 
 const bulkHelp = `usage: clerk-invitations bulk FILE [flags]
@@ -85,7 +86,7 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 			items[i].Notify = invitations.Ptr(false)
 		}
 	}
-	var resume *invitations.BulkReport
+	var resume *lifecycle.Report
 	if *resumePath != "" {
 		if resume, err = readResume(*resumePath); err != nil {
 			return usageError(con, "bulk", "--resume: %v", err)
@@ -106,7 +107,7 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 	}
 
 	if !*dryRun && con.inTTY && !*yes {
-		preview, err := client.InviteMany(ctx, items, invitations.BulkOptions{DryRun: true, Resume: resume})
+		preview, err := lifecycle.New(client).InviteMany(ctx, items, lifecycle.InviteOptions{DryRun: true, Resume: resume})
 		if err != nil {
 			return failed(con, "bulk", err)
 		}
@@ -131,7 +132,7 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 		view.budget = b.Bulk
 	}
 	// After Ctrl-C the call under way gets one attempt's --timeout to finish, then is given up.
-	report, runErr := client.InviteMany(runCtx, items, invitations.BulkOptions{DryRun: *dryRun, Resume: resume, FinishTimeout: api.timeout, Progress: func(p invitations.BulkProgress) {
+	report, runErr := lifecycle.New(client).InviteMany(runCtx, items, lifecycle.InviteOptions{DryRun: *dryRun, Resume: resume, FinishTimeout: api.timeout, Progress: func(p lifecycle.Progress) {
 		if err := jr.add(p.Settled); err != nil {
 			cancel(err) // nothing more is sent that the journal could not record
 		}
@@ -163,22 +164,22 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 	switch {
 	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
 		fmt.Fprintf(con.err, "interrupted: %d addresses not sent, %d failed; run again with --resume %s\n",
-			report.Counts[invitations.BulkNotSent], report.Counts[invitations.BulkFailed], *reportPath)
+			report.Counts[lifecycle.NotSent], report.Counts[lifecycle.Failed], *reportPath)
 		return exitInterrupted
 	case runErr != nil:
 		fmt.Fprintf(con.err, "clerk-invitations bulk: %v\n", runErr)
 		fmt.Fprintf(con.err, "run again with --resume %s to send the rest\n", *reportPath)
 		return exitFailed
 	case !report.Complete:
-		fmt.Fprintf(con.err, "%d addresses failed; run again with --resume %s to retry them\n", report.Counts[invitations.BulkFailed], *reportPath)
+		fmt.Fprintf(con.err, "%d addresses failed; run again with --resume %s to retry them\n", report.Counts[lifecycle.Failed], *reportPath)
 		return exitPartial
 	}
 	return exitOK
 }
 
 // plan describes a dry run's report: what a run will do, or would do.
-func plan(r *invitations.BulkReport, notify, dryRun bool) string {
-	n := r.Counts[invitations.BulkWouldCreate]
+func plan(r *lifecycle.Report, notify, dryRun bool) string {
+	n := r.Counts[lifecycle.WouldCreate]
 	verb, emails := "About to invite", "Clerk will email each of them"
 	if dryRun {
 		verb, emails = "Would invite", "Clerk would email each of them"
@@ -190,13 +191,13 @@ func plan(r *invitations.BulkReport, notify, dryRun bool) string {
 	fmt.Fprintf(&b, "%s %d addresses; %s.", verb, n, emails)
 	var skipped []string
 	for _, c := range []struct {
-		result invitations.BulkResult
+		result lifecycle.Result
 		what   string
 	}{
-		{invitations.BulkAlreadyInvited, "already invited"},
-		{invitations.BulkInvalid, "invalid"},
-		{invitations.BulkCreated, "created by an earlier run"},
-		{invitations.BulkAlreadyUser, "already users"},
+		{lifecycle.AlreadyInvited, "already invited"},
+		{lifecycle.Invalid, "invalid"},
+		{lifecycle.Created, "created by an earlier run"},
+		{lifecycle.AlreadyUser, "already users"},
 	} {
 		if k := r.Counts[c.result]; k > 0 {
 			skipped = append(skipped, fmt.Sprintf("%d %s", k, c.what))
@@ -208,18 +209,18 @@ func plan(r *invitations.BulkReport, notify, dryRun bool) string {
 	return b.String()
 }
 
-func printSummary(w io.Writer, r *invitations.BulkReport) {
+func printSummary(w io.Writer, r *lifecycle.Report) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "RESULT\tADDRESSES")
-	for _, res := range []invitations.BulkResult{invitations.BulkCreated, invitations.BulkAlreadyInvited, invitations.BulkAlreadyUser,
-		invitations.BulkInvalid, invitations.BulkFailed, invitations.BulkNotSent, invitations.BulkWouldCreate} {
+	for _, res := range []lifecycle.Result{lifecycle.Created, lifecycle.AlreadyInvited, lifecycle.AlreadyUser,
+		lifecycle.Invalid, lifecycle.Failed, lifecycle.NotSent, lifecycle.WouldCreate} {
 		if n := r.Counts[res]; n > 0 {
 			fmt.Fprintf(tw, "%s\t%d\n", res, n)
 		}
 	}
 	_ = tw.Flush()
 	for _, e := range r.Entries {
-		if e.Result == invitations.BulkInvalid || e.Result == invitations.BulkFailed {
+		if e.Result == lifecycle.Invalid || e.Result == lifecycle.Failed {
 			fmt.Fprintf(w, "%s %s: %s\n", e.Result, printable(e.EmailAddress), printable(e.Error))
 		}
 	}
@@ -358,12 +359,12 @@ func parseCSV(data []byte) ([]invitations.CreateParams, error) {
 
 // readReport reads a report this tool wrote. Anything else, a package.json say, is refused
 // (and so never overwritten by the run's own report).
-func readReport(path string) (*invitations.BulkReport, error) {
+func readReport(path string) (*lifecycle.Report, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	var r invitations.BulkReport
+	var r lifecycle.Report
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&r); err != nil || r.Entries == nil || r.Counts == nil {
@@ -374,10 +375,10 @@ func readReport(path string) (*invitations.BulkReport, error) {
 
 // readResume reads what an earlier run settled: its report and, when the run was cut short
 // (killed, the machine down), its journal, each of which may be missing but not both.
-func readResume(path string) (*invitations.BulkReport, error) {
+func readResume(path string) (*lifecycle.Report, error) {
 	r, err := readReport(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		r, err = &invitations.BulkReport{}, nil
+		r, err = &lifecycle.Report{}, nil
 		if _, statErr := os.Stat(path + ".journal"); statErr != nil {
 			return nil, fmt.Errorf("%s: no such report, and no journal of a run cut short (%s.journal)", path, path)
 		}
@@ -415,7 +416,7 @@ func openJournal(path string, continuing bool) (*journal, error) {
 	return &journal{f}, nil
 }
 
-func (j *journal) add(entries []invitations.BulkEntry) error {
+func (j *journal) add(entries []lifecycle.Entry) error {
 	if j == nil || len(entries) == 0 {
 		return nil
 	}
@@ -443,7 +444,7 @@ func (j *journal) remove() {
 
 // readJournal reads the entries of a journal; none when there is no journal. A last line cut
 // short (the process died while writing it) is left out: its address was not settled.
-func readJournal(path string) ([]invitations.BulkEntry, error) {
+func readJournal(path string) ([]lifecycle.Entry, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -451,13 +452,13 @@ func readJournal(path string) ([]invitations.BulkEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []invitations.BulkEntry
+	var out []lifecycle.Entry
 	lines := bytes.Split(data, []byte("\n"))
 	for i, line := range lines {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var e invitations.BulkEntry
+		var e lifecycle.Entry
 		dec := json.NewDecoder(bytes.NewReader(line))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&e); err != nil || e.EmailAddress == "" {
@@ -472,7 +473,7 @@ func readJournal(path string) ([]invitations.BulkEntry, error) {
 }
 
 // writeReport writes r to path whole or not at all: through a temporary file renamed over it.
-func writeReport(path string, r *invitations.BulkReport) error {
+func writeReport(path string, r *lifecycle.Report) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
@@ -507,7 +508,7 @@ func newProgressView(w io.Writer, tty bool) *progressView {
 	return &progressView{w: w, tty: tty, began: time.Now(), startDone: -1}
 }
 
-func (v *progressView) update(p invitations.BulkProgress) {
+func (v *progressView) update(p lifecycle.Progress) {
 	if v.startDone < 0 {
 		v.startDone = p.Done - len(p.Settled)
 	}
@@ -530,8 +531,8 @@ func (v *progressView) update(p invitations.BulkProgress) {
 		eta = left.Round(time.Second).String()
 	}
 	counts := fmt.Sprintf("created %d, already invited %d, users %d, invalid %d, failed %d",
-		p.Counts[invitations.BulkCreated], p.Counts[invitations.BulkAlreadyInvited], p.Counts[invitations.BulkAlreadyUser],
-		p.Counts[invitations.BulkInvalid], p.Counts[invitations.BulkFailed])
+		p.Counts[lifecycle.Created], p.Counts[lifecycle.AlreadyInvited], p.Counts[lifecycle.AlreadyUser],
+		p.Counts[lifecycle.Invalid], p.Counts[lifecycle.Failed])
 	if !v.tty {
 		fmt.Fprintf(v.w, "progress: %d/%d, %s/min, %s left; %s\n", p.Done, p.Total, rate, eta, counts)
 		return

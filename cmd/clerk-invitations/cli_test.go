@@ -21,6 +21,7 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/lifecycle"
 )
 
 // cli runs the tool in-process against an embedded Clerk.
@@ -260,7 +261,7 @@ func TestBulkFromCSV(t *testing.T) {
 	assert.Contains(t, r.err, "report: "+report)
 	saved, err := readReport(report)
 	require.NoError(t, err)
-	assert.Equal(t, 24, saved.Counts[invitations.BulkCreated])
+	assert.Equal(t, 24, saved.Counts[lifecycle.Created])
 	assert.True(t, saved.Complete)
 	assert.Equal(t, 25, c.srv.Len())
 	for _, e := range saved.Entries {
@@ -278,7 +279,7 @@ func TestBulkFromCSV(t *testing.T) {
 
 	// Run again on the report: everything is settled, nothing is sent.
 	r = c.ok("bulk", file, "--resume", report, "--pacing", "none", "--output", "json")
-	var again invitations.BulkReport
+	var again lifecycle.Report
 	require.NoError(t, json.Unmarshal([]byte(r.out), &again))
 	assert.Zero(t, again.Calls)
 	assert.Equal(t, 25, c.srv.Len())
@@ -329,7 +330,7 @@ func TestBulkReadsUTF16(t *testing.T) {
 	file := writeFile(t, "unicode.txt", string(utf16LE("email_address,public_metadata\nzoë@example.com,\"{\"\"n\"\":1}\"\nb@example.com,\n")))
 	r := c.ok("bulk", file, "--notify=false", "--pacing", "none")
 	assert.Regexp(t, `(?m)^created\s+2$`, r.out)
-	found, err := c.srv.Client.FindByEmail(t.Context(), "zoë@example.com")
+	found, err := lifecycle.New(c.srv.Client).FindByEmail(t.Context(), "zoë@example.com")
 	require.NoError(t, err)
 	require.Len(t, found, 1)
 	assert.Equal(t, float64(1), found[0].PublicMetadata["n"])
@@ -340,7 +341,7 @@ func TestBulkFromLinesOnStandardInputWithFailures(t *testing.T) {
 	c := newCLI(t)
 	broken := invitationstest.Fault{Status: 500, Header: map[string][]string{"Content-Type": {"application/json"}},
 		Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`}
-	c.srv.FailNext(invitationstest.OpBulk, 1, broken)
+	c.srv.FailNext(invitations.OpBulkCreate, 1, broken)
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.json")
 	in := "# invitees\nA@example.com\n\nb@example.com\nc@example.com\n"
@@ -460,7 +461,7 @@ func TestBulkChecksItsReportBeforeSending(t *testing.T) {
 func TestBulkInterruptedInItsLastCall(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
-	c.srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 300 * time.Millisecond})
+	c.srv.FailNext(invitations.OpBulkCreate, 1, invitationstest.Fault{Delay: 300 * time.Millisecond})
 	file := writeFile(t, "l.txt", "a@example.com\nb@example.com\n")
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errOut bytes.Buffer
@@ -489,7 +490,7 @@ func TestAPIFlagsTimeoutAndPlainHTTP(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code)
 	assert.Contains(t, r.err, "--timeout must be positive")
 
-	c.srv.FailNext(invitationstest.OpList, 3, invitationstest.Fault{Delay: time.Hour})
+	c.srv.FailNext(invitations.OpList, 3, invitationstest.Fault{Delay: time.Hour})
 	r = c.run("", false, "list", "--timeout", "20ms")
 	assert.Equal(t, exitFailed, r.code)
 	assert.Contains(t, r.err, "Client.Timeout exceeded", "each attempt gave up at the timeout")
@@ -504,10 +505,10 @@ func TestProgressCountsPacingWaits(t *testing.T) {
 		var out bytes.Buffer
 		v := newProgressView(&out, false)
 		v.budget = invitations.Budget{Calls: 2, Per: time.Hour}
-		counts := map[invitations.BulkResult]int{}
+		counts := map[lifecycle.Result]int{}
 		step := func(done int) {
-			counts[invitations.BulkCreated] = done
-			v.update(invitations.BulkProgress{Done: done, Total: 100, Counts: counts, Settled: make([]invitations.BulkEntry, 10)})
+			counts[lifecycle.Created] = done
+			v.update(lifecycle.Progress{Done: done, Total: 100, Counts: counts, Settled: make([]lifecycle.Entry, 10)})
 		}
 		step(10)
 		time.Sleep(time.Second)
@@ -522,7 +523,7 @@ func TestProgressCountsPacingWaits(t *testing.T) {
 func TestBulkInterruptedDuringAHungCall(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
-	c.srv.FailNext(invitationstest.OpBulk, 3, invitationstest.Fault{Delay: time.Hour})
+	c.srv.FailNext(invitations.OpBulkCreate, 3, invitationstest.Fault{Delay: time.Hour})
 	file := writeFile(t, "l.txt", "a@example.com\nb@example.com\n")
 	ctx, cancel := context.WithCancel(t.Context())
 	var out, errOut bytes.Buffer

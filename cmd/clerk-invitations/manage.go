@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/lifecycle"
 )
 
 const apiFlagsHelp = `  --api-url URL     base URL (default: CLERK_API_URL, else https://api.clerk.com/v1)
@@ -212,7 +213,7 @@ func revokeCmd(ctx context.Context, args []string, env func(string) string, con 
 		}
 		return exitOK
 	}
-	revoked, err := client.RevokeByEmail(ctx, *email)
+	revoked, err := lifecycle.New(client).RevokeByEmail(ctx, *email)
 	if printErr := printInvitations(con.out, api.output, revoked); printErr != nil {
 		return failed(con, "revoke", printErr)
 	}
@@ -263,7 +264,7 @@ func reissueCmd(ctx context.Context, args []string, env func(string) string, con
 	if err != nil {
 		return usageError(con, "reissue", "%v", err)
 	}
-	got, err := client.Reissue(ctx, pos[0], invitations.ReissueParams{RedirectURL: cf.redirectURL, ExpiresInDays: cf.expiresInDays,
+	got, err := lifecycle.New(client).Reissue(ctx, pos[0], lifecycle.ReissueParams{RedirectURL: cf.redirectURL, ExpiresInDays: cf.expiresInDays,
 		TemplateSlug: invitations.TemplateSlug(cf.template), Notify: cf.notifyParam()})
 	if got != nil {
 		if printErr := printInvitations(con.out, api.output, []invitations.Invitation{got.Old, got.New}); printErr != nil {
@@ -327,7 +328,7 @@ func deleteCmd(ctx context.Context, args []string, env func(string) string, con 
 		return printDeleted(con, api.output, []string{id})
 	}
 	if !*yes && con.inTTY {
-		found, err := client.FindByEmail(ctx, *email)
+		found, err := lifecycle.New(client).FindByEmail(ctx, *email)
 		if err != nil {
 			return failed(con, "delete", err)
 		}
@@ -340,7 +341,7 @@ func deleteCmd(ctx context.Context, args []string, env func(string) string, con 
 			return exitOK
 		}
 	}
-	deleted, err := client.DeleteByEmail(ctx, *email)
+	deleted, err := lifecycle.New(client).DeleteByEmail(ctx, *email)
 	if code := printDeleted(con, api.output, deleted); code != exitOK {
 		return code
 	}

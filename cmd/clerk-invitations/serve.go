@@ -20,6 +20,7 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/generated/control"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
@@ -72,10 +73,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	switch *limits {
 	case "none":
 	case "dev":
-		b := invitations.DevelopmentBudgets()
+		b := rules.DevelopmentBudgets()
 		opts.RateLimits = &b
 	case "prod":
-		b := invitations.ProductionBudgets()
+		b := rules.ProductionBudgets()
 		opts.RateLimits = &b
 	default:
 		fmt.Fprintf(stderr, "clerk-invitations serve: --rate-limits must be none, dev or prod, not %q\n", *limits)

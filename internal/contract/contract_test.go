@@ -17,6 +17,7 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/contract"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
@@ -100,7 +101,7 @@ func TestSuitePassesAgainstTheEmbeddedServer(t *testing.T) {
 
 func TestSuiteFitsClerksDevelopmentRateLimits(t *testing.T) {
 	t.Parallel()
-	limits := invitations.DevelopmentBudgets()
+	limits := rules.DevelopmentBudgets()
 	fake, base, calls := startCounting(t, func(o *fakeclerk.Options) {
 		o.RateLimits = &limits
 		o.Start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/lifecycle"
 )
 
 var scenarios = []scenario{
@@ -221,7 +222,7 @@ func queryIgnoresCase(ctx context.Context, s *session) error {
 	if err != nil {
 		return err
 	}
-	found, err := s.client.FindByEmail(ctx, strings.ToLower(mixed))
+	found, err := lifecycle.New(s.client).FindByEmail(ctx, strings.ToLower(mixed))
 	if err != nil {
 		return err
 	}

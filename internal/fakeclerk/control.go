@@ -16,7 +16,6 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
 	"github.com/clerk-invitations/clerk-invitations-go/generated/control"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
-	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // The control plane (control.yaml, generated into package control): the methods that move the
@@ -88,14 +87,8 @@ func notFoundControl(id string) generated.ClerkErrors {
 	return body
 }
 
-func (s *Server) details(id string) (control.InvitationDetails, bool) {
-	d, ok := s.Lookup(id)
-	return control.InvitationDetails{Invitation: d.Invitation, Notified: d.Notify, TemplateSlug: d.TemplateSlug,
-		RedirectURL: d.RedirectURL, IgnoreExisting: d.IgnoreExisting}, ok
-}
-
 func (a controlAPI) LookupInvitation(_ context.Context, req control.LookupInvitationRequestObject) (control.LookupInvitationResponseObject, error) {
-	d, ok := a.s.details(req.InvitationID)
+	d, ok := a.s.Lookup(req.InvitationID)
 	if !ok {
 		return control.LookupInvitation404JSONResponse(notFoundControl(req.InvitationID)), nil
 	}
@@ -120,7 +113,7 @@ func (a controlAPI) AcceptInvitation(_ context.Context, req control.AcceptInvita
 	case http.StatusBadRequest:
 		return control.AcceptInvitation400JSONResponse{ErrorJSONResponse: control.ErrorJSONResponse(body)}, nil
 	}
-	d, _ := a.s.details(req.InvitationID)
+	d, _ := a.s.Lookup(req.InvitationID)
 	return control.AcceptInvitation200JSONResponse(d), nil
 }
 
@@ -131,7 +124,7 @@ func (a controlAPI) ExpireInvitation(_ context.Context, req control.ExpireInvita
 	case http.StatusBadRequest:
 		return control.ExpireInvitation400JSONResponse{ErrorJSONResponse: control.ErrorJSONResponse(body)}, nil
 	}
-	d, _ := a.s.details(req.InvitationID)
+	d, _ := a.s.Lookup(req.InvitationID)
 	return control.ExpireInvitation200JSONResponse(d), nil
 }
 
@@ -212,7 +205,7 @@ func (a controlAPI) ClearFaults(context.Context, control.ClearFaultsRequestObjec
 
 func (a controlAPI) SetRateLimits(_ context.Context, req control.SetRateLimitsRequestObject) (control.SetRateLimitsResponseObject, error) {
 	in := req.Body
-	var b invitations.Budgets
+	var b rules.Budgets
 	if in.Preset != nil {
 		if in.Create != nil || in.Bulk != nil || in.Overall != nil {
 			return control.SetRateLimits422JSONResponse(unprocessableControl("preset", "Give a preset or budgets, not both.")), nil
@@ -222,16 +215,16 @@ func (a controlAPI) SetRateLimits(_ context.Context, req control.SetRateLimitsRe
 			a.s.SetRateLimits(nil)
 			return control.SetRateLimits204Response{}, nil
 		case control.RateLimitsPresetDev:
-			b = invitations.DevelopmentBudgets()
+			b = rules.DevelopmentBudgets()
 		case control.RateLimitsPresetProd:
-			b = invitations.ProductionBudgets()
+			b = rules.ProductionBudgets()
 		default:
 			return control.SetRateLimits422JSONResponse(unprocessableControl("preset", "preset must be none, dev or prod.")), nil
 		}
 	}
 	for name, pair := range map[string]struct {
 		in  *control.Budget
-		out *invitations.Budget
+		out *rules.Budget
 	}{"create": {in.Create, &b.Create}, "bulk": {in.Bulk, &b.Bulk}, "overall": {in.Overall, &b.Overall}} {
 		if pair.in == nil {
 			continue
@@ -240,7 +233,7 @@ func (a controlAPI) SetRateLimits(_ context.Context, req control.SetRateLimitsRe
 		if err != nil || per <= 0 || pair.in.Calls < 1 {
 			return control.SetRateLimits422JSONResponse(unprocessableControl(name, name+" must have calls of at least 1 and per, a positive duration such as 1h.")), nil
 		}
-		*pair.out = invitations.Budget{Calls: pair.in.Calls, Per: per}
+		*pair.out = rules.Budget{Calls: pair.in.Calls, Per: per}
 	}
 	a.s.SetRateLimits(&b)
 	return control.SetRateLimits204Response{}, nil
@@ -313,7 +306,7 @@ func (s *Server) ClearFaults() {
 }
 
 // SetRateLimits puts b in force, with fresh windows; nil turns rate limits off.
-func (s *Server) SetRateLimits(b *invitations.Budgets) {
+func (s *Server) SetRateLimits(b *rules.Budgets) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limits = nil
@@ -338,8 +331,7 @@ func (s *Server) State() control.State {
 	st := control.State{Invitations: []control.InvitationDetails{}, Users: []string{}}
 	for _, r := range s.order {
 		s.refreshLocked(r)
-		st.Invitations = append(st.Invitations, control.InvitationDetails{Invitation: r.inv, Notified: r.notify,
-			TemplateSlug: r.templateSlug, RedirectURL: r.redirectURL, IgnoreExisting: r.ignoreExisting})
+		st.Invitations = append(st.Invitations, r.details())
 	}
 	for u := range s.users {
 		st.Users = append(st.Users, u)

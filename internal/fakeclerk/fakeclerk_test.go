@@ -17,7 +17,6 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidatetest"
-	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 const key = "sk_test_fakeclerkkey"
@@ -144,7 +143,7 @@ func TestCreateShapesTheInvitation(t *testing.T) {
 
 	d, ok := e.fake.Lookup(inv["id"].(string))
 	require.True(t, ok)
-	assert.False(t, d.Notify)
+	assert.False(t, d.Notified)
 	assert.Equal(t, "waitlist_invitation", d.TemplateSlug)
 	assert.Equal(t, "https://app.test/x", d.RedirectURL)
 
@@ -152,7 +151,7 @@ func TestCreateShapesTheInvitation(t *testing.T) {
 	assert.Equal(t, float64(start.Add(30*24*time.Hour).UnixMilli()), def["expires_at"], "30 days by default")
 	assert.Equal(t, map[string]any{}, def["public_metadata"])
 	d, _ = e.fake.Lookup(def["id"].(string))
-	assert.True(t, d.Notify, "notify defaults to true")
+	assert.True(t, d.Notified, "notify defaults to true")
 	assert.Equal(t, "invitation", d.TemplateSlug)
 }
 
@@ -438,7 +437,7 @@ func TestAPIVersionHeader(t *testing.T) {
 
 func TestRateLimits(t *testing.T) {
 	t.Parallel()
-	limits := invitations.Budgets{Create: invitations.Budget{Calls: 2, Per: time.Hour}, Overall: invitations.Budget{Calls: 5, Per: 10 * time.Second}}
+	limits := rules.Budgets{Create: rules.Budget{Calls: 2, Per: time.Hour}, Overall: rules.Budget{Calls: 5, Per: 10 * time.Second}}
 	e := newEnv(t, func(o *fakeclerk.Options) { o.RateLimits = &limits })
 	e.create("a@example.com")
 	e.fake.Advance(10 * time.Minute)
@@ -464,7 +463,7 @@ func TestRateLimits(t *testing.T) {
 
 func TestRateLimitWindowsScale(t *testing.T) {
 	t.Parallel()
-	limits := invitations.Budgets{Create: invitations.Budget{Calls: 1, Per: 2 * time.Second}, Bulk: invitations.Budget{Calls: 1, Per: 5 * time.Second}}
+	limits := rules.Budgets{Create: rules.Budget{Calls: 1, Per: 2 * time.Second}, Bulk: rules.Budget{Calls: 1, Per: 5 * time.Second}}
 	e := newEnv(t, func(o *fakeclerk.Options) { o.RateLimits = &limits })
 	e.create("a@example.com")
 	r := e.call("POST", "/v1/invitations", `{"email_address":"b@example.com"}`)

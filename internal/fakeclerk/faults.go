@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/httpbuf"
-	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
 // Fault is what the server does instead of (or around) answering a call normally.
@@ -128,19 +128,16 @@ type window struct {
 // limiter keeps Clerk's budgets as Clerk counts them: per fixed window, starting with the first
 // call after the last window ended. A budget without a positive count and window is no limit.
 type limiter struct {
-	budgets invitations.Budgets
+	budgets rules.Budgets
 	windows map[string]*window
 }
 
 // take spends one call of op at now; when a budget is exhausted it returns how long until
 // its window ends.
 func (l *limiter) take(op Operation, now time.Time) (wait time.Duration, ok bool) {
-	budgets := map[string]invitations.Budget{"overall": l.budgets.Overall}
-	switch op {
-	case OpCreate:
-		budgets["create"] = l.budgets.Create
-	case OpBulk:
-		budgets["bulk"] = l.budgets.Bulk
+	budgets := map[string]rules.Budget{"overall": l.budgets.Overall}
+	if b, ok := l.budgets.PerOperation()[string(op)]; ok {
+		budgets[string(op)] = b
 	}
 	// Check every budget before spending any, so a refused call costs nothing.
 	for key, b := range budgets {

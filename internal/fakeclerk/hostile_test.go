@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
-	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
 // maxErrorAnswer bounds every error answer the server makes, whatever the request.
@@ -129,7 +129,7 @@ func TestOneRouteForDispatchLimitsAndFaults(t *testing.T) {
 	r = e.call("POST", "/v1/invitations/a%2fb/revoke", "")
 	assert.Equal(t, 404, r.status)
 
-	limits := invitations.Budgets{Overall: invitations.Budget{Calls: 3, Per: 10 * time.Second}}
+	limits := rules.Budgets{Overall: rules.Budget{Calls: 3, Per: 10 * time.Second}}
 	l := newEnv(t, func(o *fakeclerk.Options) { o.RateLimits = &limits })
 	for _, path := range []string{"/v1/invitations/a%2fb/revoke", "/v1/invitations/x/../bulk", "/v1/users"} {
 		assert.Equal(t, 404, l.call("POST", path, "").status, path)

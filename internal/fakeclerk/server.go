@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
+	"github.com/clerk-invitations/clerk-invitations-go/generated/control"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
-	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
 // Operation names one of the endpoints, for faults and rate limits.
@@ -52,7 +52,7 @@ type Options struct {
 	Start time.Time
 	// RateLimits enables 429 answers once a budget is spent, with Retry-After set to the seconds
 	// left in its window; nil disables them. Clerk counts in fixed windows, and so does the server.
-	RateLimits *invitations.Budgets
+	RateLimits *rules.Budgets
 	// MaxBodyBytes bounds request bodies. 0: DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// MaxInvitations bounds how many invitations the server holds, in any status; a create
@@ -255,25 +255,22 @@ func (s *Server) RegisterUser(addr string) {
 	s.users[strings.ToLower(addr)] = true
 }
 
-// Details is what the server knows of one invitation, including what Clerk never returns.
-type Details struct {
-	Invitation     generated.Invitation
-	Notify         bool // whether an email would have been sent
-	TemplateSlug   string
-	RedirectURL    string
-	IgnoreExisting bool
-}
-
-// Lookup returns what the server holds for id.
-func (s *Server) Lookup(id string) (Details, bool) {
+// Lookup returns what the server holds for id, including what Clerk never returns (whether an
+// email was sent, the template, the redirect URL), in the control plane's shape.
+func (s *Server) Lookup(id string) (control.InvitationDetails, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.records[id]
 	if !ok {
-		return Details{}, false
+		return control.InvitationDetails{}, false
 	}
 	s.refreshLocked(r)
-	return Details{Invitation: r.inv, Notify: r.notify, TemplateSlug: r.templateSlug, RedirectURL: r.redirectURL, IgnoreExisting: r.ignoreExisting}, true
+	return r.details(), true
+}
+
+// details is r in the control plane's shape; mu must be held.
+func (r *record) details() control.InvitationDetails {
+	return control.InvitationDetails{Invitation: r.inv, Notified: r.notify, TemplateSlug: r.templateSlug, RedirectURL: r.redirectURL, IgnoreExisting: r.ignoreExisting}
 }
 
 // Len returns how many invitations the server holds, in any status; deleted ones are gone.

@@ -18,14 +18,9 @@ import (
 	"context"
 	"sync"
 	"time"
-)
 
-// Budget allows Calls calls in any window of length Per; a zero Budget allows everything. It is
-// the structure of invitations.Budget, the one budget type, which converts to it implicitly.
-type Budget = struct {
-	Calls int
-	Per   time.Duration
-}
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
+)
 
 // Limiter paces calls by operation name. Its zero value is not usable; use New.
 type Limiter struct {
@@ -38,7 +33,7 @@ type Limiter struct {
 
 // New returns a Limiter with an overall budget for every call and a budget per operation name.
 // A Limiter without budgets still holds operations back after a 429 (see Block).
-func New(overall Budget, perOp map[string]Budget) *Limiter {
+func New(overall rules.Budget, perOp map[string]rules.Budget) *Limiter {
 	l := &Limiter{overall: newWindow(overall), perOp: map[string]*window{}, blocked: map[string]time.Time{}}
 	for op, b := range perOp {
 		l.perOp[op] = newWindow(b)
@@ -150,7 +145,7 @@ func Sleep(ctx context.Context, d time.Duration) error {
 // call counts from. An entry's time only moves later (settle), so the log is kept unordered and
 // the earliest entry found by a scan; budgets are small (Clerk's largest is 1,000 calls).
 type window struct {
-	budget  Budget
+	budget  rules.Budget
 	entries []entry
 }
 
@@ -159,7 +154,7 @@ type entry struct {
 	id uint64
 }
 
-func newWindow(b Budget) *window {
+func newWindow(b rules.Budget) *window {
 	if b.Calls <= 0 || b.Per <= 0 {
 		return &window{}
 	}

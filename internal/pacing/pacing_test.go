@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
 // Every test runs in a synctest bubble: time moves only while every goroutine waits, so the
@@ -29,7 +31,7 @@ func TestBudgetIsNeverExceededInAnyWindow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		t0 := time.Now()
-		l := New(Budget{}, map[string]Budget{"create": {Calls: 3, Per: time.Minute}})
+		l := New(rules.Budget{}, map[string]rules.Budget{"create": {Calls: 3, Per: time.Minute}})
 		got := callTimes(t, l, t0, "create", 7)
 		assert.Equal(t, []time.Duration{0, 0, 0, time.Minute, time.Minute, time.Minute, 2 * time.Minute}, got)
 		// Any window of a minute holds at most 3 calls.
@@ -51,7 +53,7 @@ func TestOverallBudgetCountsEveryOperation(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		t0 := time.Now()
-		l := New(Budget{Calls: 2, Per: 10 * time.Second}, nil)
+		l := New(rules.Budget{Calls: 2, Per: 10 * time.Second}, nil)
 		require.NoError(t, l.Wait(t.Context(), "create"))
 		require.NoError(t, l.Wait(t.Context(), "list"))
 		require.NoError(t, l.Wait(t.Context(), "revoke"))
@@ -63,7 +65,7 @@ func TestBlockHoldsAnOperationBack(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		t0 := time.Now()
-		l := New(Budget{}, nil)
+		l := New(rules.Budget{}, nil)
 		l.Block("bulk", t0.Add(42*time.Second))
 		l.Block("bulk", t0.Add(5*time.Second)) // an earlier block does not shorten it
 		require.NoError(t, l.Wait(t.Context(), "list"))
@@ -76,7 +78,7 @@ func TestBlockHoldsAnOperationBack(t *testing.T) {
 func TestWaitHonoursTheContext(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		l := New(Budget{Calls: 1, Per: time.Hour}, nil)
+		l := New(rules.Budget{Calls: 1, Per: time.Hour}, nil)
 		require.NoError(t, l.Wait(t.Context(), "create"))
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 		defer cancel()
@@ -92,7 +94,7 @@ func TestWaitHonoursTheContext(t *testing.T) {
 func TestConcurrentWaitersShareTheBudget(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		l := New(Budget{Calls: 50, Per: time.Hour}, nil)
+		l := New(rules.Budget{Calls: 50, Per: time.Hour}, nil)
 		ctx, cancel := context.WithTimeout(t.Context(), time.Hour-time.Nanosecond)
 		defer cancel()
 		var mu sync.Mutex
@@ -115,7 +117,7 @@ func TestConcurrentWaitersShareTheBudget(t *testing.T) {
 func TestZeroBudgetsAllowEverything(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		l := New(Budget{}, map[string]Budget{"create": {}})
+		l := New(rules.Budget{}, map[string]rules.Budget{"create": {}})
 		for range 1000 {
 			require.NoError(t, l.Wait(t.Context(), "create"))
 		}
@@ -126,7 +128,7 @@ func TestReadyWaitsWithoutCounting(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		t0 := time.Now()
-		l := New(Budget{}, map[string]Budget{"bulk": {Calls: 1, Per: time.Minute}})
+		l := New(rules.Budget{}, map[string]rules.Budget{"bulk": {Calls: 1, Per: time.Minute}})
 		require.NoError(t, l.Ready(t.Context(), "bulk"))
 		require.NoError(t, l.Ready(t.Context(), "bulk"))
 		assert.Equal(t, time.Duration(0), time.Since(t0), "Ready counts nothing")
@@ -142,7 +144,7 @@ func TestDoneCountsTheCallFromItsEnd(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		t0 := time.Now()
-		l := New(Budget{Calls: 2, Per: 10 * time.Second}, map[string]Budget{"bulk": {Calls: 2, Per: 10 * time.Second}})
+		l := New(rules.Budget{Calls: 2, Per: 10 * time.Second}, map[string]rules.Budget{"bulk": {Calls: 2, Per: 10 * time.Second}})
 		ctx := t.Context()
 		slow, err := l.Take(ctx, "bulk")
 		require.NoError(t, err)

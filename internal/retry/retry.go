@@ -111,9 +111,11 @@ func (e *BodyReadError) Error() string {
 func (e *BodyReadError) Unwrap() error { return e.Err }
 
 // Do sends req for the Call in its context (a read named by the method when there is none), again
-// as the call and the Policy allow, and returns the last answer, its body read whole, or the
-// error that ended the call. A request with a body must be able to give it again (GetBody, which
-// http.NewRequest sets for in-memory bodies); req itself is sent first and never changed.
+// as the call and the Policy allow, and returns the last answer, or the error that ended the
+// call. The answer's body is read whole and held in memory, as an io.ReadSeeker that a caller
+// may read again from its start; nothing is left for the caller to close. A request with a
+// body must be able to give it again (GetBody, which http.NewRequest sets for in-memory
+// bodies); req itself is sent first and never changed.
 func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	call, _ := ctx.Value(callKey{}).(*Call)
@@ -124,29 +126,15 @@ func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &body{b: ans.body}
-	b.Reset(ans.body)
-	ans.resp.Body = b
+	ans.resp.Body = body{bytes.NewReader(ans.body)}
 	ans.resp.ContentLength = int64(len(ans.body))
 	return ans.resp, nil
 }
 
-// body is the body of an answer Do returns, read whole.
-type body struct {
-	bytes.Reader
-	b []byte
-}
+// body is the body of an answer Do returns.
+type body struct{ *bytes.Reader }
 
-func (*body) Close() error { return nil }
-
-// Bytes returns the whole body of an answer Do returned, without reading it, so that it can be
-// parsed and kept for an error; nil for another response.
-func Bytes(resp *http.Response) []byte {
-	if b, ok := resp.Body.(*body); ok {
-		return b.b
-	}
-	return nil
-}
+func (body) Close() error { return nil }
 
 func (d *Doer) send(req *http.Request, call *Call) (answer, error) {
 	ctx := req.Context()

@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/pacing"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
 // step is one scripted answer: a response (status, header, body) or an error.
@@ -147,7 +148,7 @@ func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
 			{status: 200, body: "{}"},
 		}}
 		d := newDoer(s, policy)
-		d.Pacer = pacing.New(pacing.Budget{}, nil)
+		d.Pacer = pacing.New(rules.Budget{}, nil)
 		c := &Call{Op: "create", Write: true}
 		resp, err := send(t, d, c, "POST", `{"email_address":"a@example.com"}`)
 		require.NoError(t, err)

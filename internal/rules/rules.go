@@ -42,8 +42,40 @@ const (
 	OverallWindow      = 10 * time.Second
 )
 
-// The operations' names, one set for the client's errors, logs and pacing and for the embedded
-// Clerk's budgets, faults and request log.
+// Budget allows Calls calls in any window of length Per; a zero Budget sets no limit. It is
+// the one definition of a rate budget: the client's pacing and the embedded Clerk's limits use
+// it, and invitations.Budget is its public form.
+type Budget struct {
+	Calls int
+	Per   time.Duration
+}
+
+// Budgets are an instance's budgets: Create for POST /invitations, Bulk for
+// POST /invitations/bulk, Overall for every call.
+type Budgets struct {
+	Create, Bulk, Overall Budget
+}
+
+// DevelopmentBudgets and ProductionBudgets are Clerk's documented limits.
+func DevelopmentBudgets() Budgets { return clerkBudgets(OverallDevelopment) }
+func ProductionBudgets() Budgets  { return clerkBudgets(OverallProduction) }
+
+func clerkBudgets(overall int) Budgets {
+	return Budgets{
+		Create:  Budget{Calls: CreatesPerHour, Per: time.Hour},
+		Bulk:    Budget{Calls: BulkCreatesPerHour, Per: time.Hour},
+		Overall: Budget{Calls: overall, Per: OverallWindow},
+	}
+}
+
+// PerOperation returns the budgets that apply to op besides Overall, by operation name.
+func (b Budgets) PerOperation() map[string]Budget {
+	return map[string]Budget{OpCreate: b.Create, OpBulk: b.Bulk}
+}
+
+// The operations' names: the one definition behind the client's invitations.Operation
+// constants (its errors, logs and pacing), the embedded Clerk's faults, budgets and request log,
+// and the control plane's operation enum (a test holds control.yaml to this list).
 const (
 	OpCreate = "create"      // CreateInvitation, POST /invitations
 	OpBulk   = "bulk create" // CreateBulkInvitations, POST /invitations/bulk
@@ -51,6 +83,9 @@ const (
 	OpRevoke = "revoke"      // RevokeInvitation, POST /invitations/{invitation_id}/revoke
 	OpDelete = "delete"      // DeleteInvitation, DELETE /invitations/{invitation_id}
 )
+
+// Ops lists every operation name.
+var Ops = []string{OpCreate, OpBulk, OpList, OpRevoke, OpDelete}
 
 // DefaultOrderBy is the list order without order_by: newest first.
 const DefaultOrderBy = "-created_at"

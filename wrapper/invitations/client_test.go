@@ -126,7 +126,7 @@ func TestTimeoutOptionBoundsACall(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork())
-		srv.FailNext(invitationstest.OpList, 1, invitationstest.Fault{Delay: time.Hour})
+		srv.FailNext(invitations.OpList, 1, invitationstest.Fault{Delay: time.Hour})
 		c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()),
 			invitations.WithTimeout(50*time.Millisecond), invitations.WithRetries(0))
 		require.NoError(t, err)

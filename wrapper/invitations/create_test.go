@@ -200,7 +200,7 @@ func TestCreateDuplicateIsErrDuplicate(t *testing.T) {
 	require.True(t, errors.As(err, &apiErr))
 	assert.Equal(t, "hdr-trace", apiErr.TraceID)
 	assert.Equal(t, []any{"ada@example.com"}, apiErr.Errors[0].Meta["email_addresses"])
-	assert.Equal(t, "create", apiErr.Operation)
+	assert.Equal(t, invitations.OpCreate, apiErr.Operation)
 }
 
 func TestOversizedSuccessBodyIsRefused(t *testing.T) {
@@ -256,7 +256,7 @@ func TestAmbiguousCreatesAreSettledOnTheServersClock(t *testing.T) {
 		// Three days behind: the invitation the lost answer was about is found.
 		behind := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork(),
 			invitationstest.WithClock(time.Now().Add(-72*time.Hour)))
-		behind.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{Commit: true, Drop: true})
+		behind.FailNext(invitations.OpCreate, 1, invitationstest.Fault{Commit: true, Drop: true})
 		// With IgnoreExisting the client may not send it again: only the lookup can settle it.
 		inv, err := behind.Client.Create(ctx, invitations.CreateParams{EmailAddress: "late@example.com", IgnoreExisting: invitations.Ptr(true)})
 		require.NoError(t, err)
@@ -269,7 +269,7 @@ func TestAmbiguousCreatesAreSettledOnTheServersClock(t *testing.T) {
 		_, err = ahead.Client.Create(ctx, invitations.CreateParams{EmailAddress: "held@example.com"})
 		require.NoError(t, err)
 		ahead.Advance(time.Hour)
-		ahead.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{Status: 502}) // the retry meets duplicate_record
+		ahead.FailNext(invitations.OpCreate, 1, invitationstest.Fault{Status: 502}) // the retry meets duplicate_record
 		_, err = ahead.Client.Create(ctx, invitations.CreateParams{EmailAddress: "held@example.com"})
 		require.ErrorIs(t, err, invitations.ErrDuplicate)
 		assert.NotErrorIs(t, err, invitations.ErrOutcomeUnknown, "the lookup saw the invitation was there before the call")
@@ -284,7 +284,7 @@ func TestBulkCreateWithIgnoreExistingIsNotSentAgainBlindly(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		srv := invitationstest.NewServer(t, invitationstest.WithValidation(), invitationstest.WithInMemoryNetwork())
-		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Commit: true, Drop: true})
+		srv.FailNext(invitations.OpBulkCreate, 1, invitationstest.Fault{Commit: true, Drop: true})
 		items := []invitations.CreateParams{
 			{EmailAddress: "one@example.com", IgnoreExisting: invitations.Ptr(true)},
 			{EmailAddress: "two@example.com", IgnoreExisting: invitations.Ptr(true)},

@@ -59,5 +59,5 @@ func TestDeleteUnknownIsErrNotFound(t *testing.T) {
 	assert.ErrorIs(t, err, invitations.ErrNotFound)
 	var apiErr *invitations.APIError
 	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, "delete", apiErr.Operation)
+	assert.Equal(t, invitations.OpDelete, apiErr.Operation)
 }

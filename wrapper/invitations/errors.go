@@ -75,7 +75,7 @@ type APIError struct {
 	TraceID    string        // clerk_trace_id from the body, else the Clerk-Trace-Id header
 	RetryAfter time.Duration // from the Retry-After header; 0 when absent or unreadable
 	Body       []byte        // the raw response body, possibly truncated at the client's limit
-	Operation  string        // which call failed, e.g. "create"
+	Operation  Operation     // which call failed, e.g. OpCreate
 	Attempts   int           // how many times the request was sent, retries included
 	// MaybeApplied is true when the call was a write that an earlier attempt, or the server
 	// behind a proxy's 502/503/504, may have carried out; it then matches ErrOutcomeUnknown.
@@ -90,7 +90,7 @@ type APIError struct {
 func (e *APIError) Error() string {
 	msg := "invitations: "
 	if e.Operation != "" {
-		msg += e.Operation + ": "
+		msg += string(e.Operation) + ": "
 	}
 	msg += strings.TrimSpace(strconv.Itoa(e.StatusCode) + " " + strings.ToLower(http.StatusText(e.StatusCode)))
 	var msgs []string
@@ -180,7 +180,7 @@ func (e *APIError) Is(target error) bool {
 // newAPIError builds the error for a non-2xx response. secret is removed from every field, the
 // raw body and every string in meta included, so that a server or proxy echoing the
 // Authorization header cannot leak it into logs or a printed value.
-func newAPIError(op string, status int, header http.Header, body []byte, secret string) *APIError {
+func newAPIError(op Operation, status int, header http.Header, body []byte, secret string) *APIError {
 	e := &APIError{
 		Operation:  op,
 		StatusCode: status,
@@ -244,8 +244,8 @@ func (e *ValidationError) Error() string {
 // is the cause, wrapped: errors.Is(err, context.DeadlineExceeded) works through it. Its text
 // leaves out the request's URL, whose query can hold an email address.
 type TransportError struct {
-	Operation string // which call failed, e.g. "create"
-	Attempts  int    // how many times the request was sent, retries included
+	Operation Operation // which call failed, e.g. OpCreate
+	Attempts  int       // how many times the request was sent, retries included
 	// MaybeApplied is true when the call was a write that was sent and may have taken effect;
 	// the error then matches ErrOutcomeUnknown.
 	MaybeApplied bool
@@ -253,7 +253,7 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	msg := "invitations: " + e.Operation + ": " + oneLine(retry.ScrubError(e.Err))
+	msg := "invitations: " + string(e.Operation) + ": " + oneLine(retry.ScrubError(e.Err))
 	if e.Attempts > 1 {
 		msg += fmt.Sprintf(" (%d attempts)", e.Attempts)
 	}
@@ -273,9 +273,9 @@ func (e *TransportError) Is(target error) bool { return target == ErrOutcomeUnkn
 // does not confirm the deletion, a bulk create answering a different number of invitations). It
 // matches ErrUnexpectedResponse, and ErrOutcomeUnknown when MaybeApplied.
 type ResponseError struct {
-	Operation  string // which call failed, e.g. "create"
-	StatusCode int    // the 2xx status
-	Attempts   int    // how many times the request was sent, retries included
+	Operation  Operation // which call failed, e.g. OpCreate
+	StatusCode int       // the 2xx status
+	Attempts   int       // how many times the request was sent, retries included
 	// MaybeApplied is true for a write: the server said it acted, but the client could not
 	// confirm what it did.
 	MaybeApplied bool

@@ -97,7 +97,7 @@ func TestErrorMapping(t *testing.T) {
 			assert.Equal(t, tc.trace, apiErr.TraceID)
 			assert.Equal(t, tc.retryAfter, apiErr.RetryAfter)
 			assert.Equal(t, tc.body, string(apiErr.Body))
-			assert.Equal(t, "revoke", apiErr.Operation)
+			assert.Equal(t, invitations.OpRevoke, apiErr.Operation)
 			assert.Equal(t, 1, apiErr.Attempts)
 			for name, sentinel := range sentinels {
 				want := false

@@ -37,10 +37,10 @@ func TestExactlyOnce(t *testing.T) {
 			{Commit: true, Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<h1>502</h1>"},
 		}
 		for i := range singles / 2 {
-			srv.FailNext(invitationstest.OpCreate, 1, lost[i%len(lost)])
+			srv.FailNext(invitations.OpCreate, 1, lost[i%len(lost)])
 		}
 		for i := range bulks / 2 {
-			srv.FailNext(invitationstest.OpBulk, 1, lost[i%len(lost)])
+			srv.FailNext(invitations.OpBulkCreate, 1, lost[i%len(lost)])
 		}
 
 		type job struct {

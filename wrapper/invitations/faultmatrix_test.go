@@ -25,7 +25,7 @@ import (
 // took effect on the server.
 type matrixOp struct {
 	name    string
-	op      invitationstest.Operation
+	op      invitations.Operation
 	write   bool
 	prepare func(t *testing.T, srv *invitationstest.Server) string // returns an invitation id, if any
 	call    func(ctx context.Context, c *invitations.Client, id string) error
@@ -51,13 +51,13 @@ func created(want int) func(t *testing.T, srv *invitationstest.Server, _ string)
 }
 
 var matrixOps = []matrixOp{
-	{name: "list", op: invitationstest.OpList,
+	{name: "list", op: invitations.OpList,
 		call: func(ctx context.Context, c *invitations.Client, _ string) error {
 			_, err := c.List(ctx, invitations.ListParams{})
 			return err
 		},
 		applied: func(*testing.T, *invitationstest.Server, string) bool { return false }},
-	{name: "create", op: invitationstest.OpCreate, write: true,
+	{name: "create", op: invitations.OpCreate, write: true,
 		call: func(ctx context.Context, c *invitations.Client, _ string) error {
 			inv, err := c.Create(ctx, invitations.CreateParams{EmailAddress: "m@example.com", Notify: invitations.Ptr(false)})
 			if err == nil && inv.EmailAddress != "m@example.com" {
@@ -66,13 +66,13 @@ var matrixOps = []matrixOp{
 			return err
 		},
 		applied: created(1)},
-	{name: "create ignore_existing", op: invitationstest.OpCreate, write: true,
+	{name: "create ignore_existing", op: invitations.OpCreate, write: true,
 		call: func(ctx context.Context, c *invitations.Client, _ string) error {
 			_, err := c.Create(ctx, invitations.CreateParams{EmailAddress: "m@example.com", Notify: invitations.Ptr(false), IgnoreExisting: invitations.Ptr(true)})
 			return err
 		},
 		applied: created(1)},
-	{name: "bulk", op: invitationstest.OpBulk, write: true,
+	{name: "bulk", op: invitations.OpBulkCreate, write: true,
 		call: func(ctx context.Context, c *invitations.Client, _ string) error {
 			got, err := c.BulkCreate(ctx, []invitations.CreateParams{{EmailAddress: "b1@example.com"}, {EmailAddress: "b2@example.com"}})
 			if err == nil && (len(got) != 2 || got[1].EmailAddress != "b2@example.com") {
@@ -81,7 +81,7 @@ var matrixOps = []matrixOp{
 			return err
 		},
 		applied: created(2)},
-	{name: "revoke", op: invitationstest.OpRevoke, write: true, prepare: pendingInvitation,
+	{name: "revoke", op: invitations.OpRevoke, write: true, prepare: pendingInvitation,
 		call: func(ctx context.Context, c *invitations.Client, id string) error {
 			inv, err := c.Revoke(ctx, id)
 			if err == nil && (inv.ID != id || inv.Status != invitations.StatusRevoked) {
@@ -94,7 +94,7 @@ var matrixOps = []matrixOp{
 			require.True(t, ok)
 			return d.Status == invitations.StatusRevoked
 		}},
-	{name: "delete", op: invitationstest.OpDelete, write: true, prepare: pendingInvitation,
+	{name: "delete", op: invitations.OpDelete, write: true, prepare: pendingInvitation,
 		call: func(ctx context.Context, c *invitations.Client, id string) error { return c.Delete(ctx, id) },
 		applied: func(t *testing.T, srv *invitationstest.Server, id string) bool {
 			_, ok := srv.Lookup(id)
@@ -357,7 +357,7 @@ func TestConnectionRefused(t *testing.T) {
 			assert.Equal(t, 1+invitations.DefaultRetries, transportErr.Attempts, "%s: refused connections are retried: nothing was sent", op.name)
 			assert.False(t, transportErr.MaybeApplied, op.name)
 			assert.NotErrorIs(t, err, invitations.ErrOutcomeUnknown, op.name)
-			assert.True(t, strings.HasPrefix(err.Error(), "invitations: "+transportErr.Operation+": "), err.Error())
+			assert.True(t, strings.HasPrefix(err.Error(), "invitations: "+string(transportErr.Operation)+": "), err.Error())
 			assert.NotContains(t, err.Error(), base, "the error leaves the URL out")
 			checkNoSecret(t, testKey, err, "")
 		}

@@ -1,6 +1,23 @@
 package invitations
 
-import "time"
+import (
+	"time"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
+)
+
+// Operation names a call of Clerk's invitation API, as errors (APIError.Operation), log
+// records, Client.Ready and the embedded Clerk's faults (invitationstest) name it.
+type Operation string
+
+// The operations.
+const (
+	OpCreate     Operation = rules.OpCreate // Create: CreateInvitation, POST /invitations
+	OpBulkCreate Operation = rules.OpBulk   // BulkCreate: CreateBulkInvitations, POST /invitations/bulk
+	OpList       Operation = rules.OpList   // List, All, Get: ListInvitations, GET /invitations
+	OpRevoke     Operation = rules.OpRevoke // Revoke: RevokeInvitation, POST /invitations/{invitation_id}/revoke
+	OpDelete     Operation = rules.OpDelete // Delete: DeleteInvitation, DELETE /invitations/{invitation_id}
+)
 
 // Status is where an invitation is in its life. It is an open set: a status Clerk adds later
 // decodes as its own value rather than failing, so compare with the constants and keep a default.
@@ -42,7 +59,5 @@ type Invitation struct {
 // Page is one page of a listing.
 type Page struct {
 	Invitations []Invitation
-	// TotalCount is how many invitations match the filters across all pages. It is -1 when the
-	// server answered without a count (a bare array).
-	TotalCount int
+	TotalCount  int // how many invitations match the filters, across all pages
 }

@@ -64,15 +64,23 @@ func TestListZeroParamsSendsOnlyPaginated(t *testing.T) {
 	assert.Empty(t, page.Invitations)
 }
 
-func TestListAcceptsBareArray(t *testing.T) {
+// TestListRefusesABareArray: the client asks for the page (paginated=true); Clerk answers the
+// bare array only to a list without it, and such an answer is a *ResponseError, with its body.
+func TestListRefusesABareArray(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.handle("GET /invitations", 200, nil, "["+invitationJSON("inv_1", "ada@example.com", "accepted")+"]")
-	page, err := f.client.List(t.Context(), invitations.ListParams{})
-	require.NoError(t, err)
-	assert.Equal(t, -1, page.TotalCount)
-	require.Len(t, page.Invitations, 1)
-	assert.Equal(t, invitations.StatusAccepted, page.Invitations[0].Status)
+	var items []string
+	for i := range 8 {
+		items = append(items, invitationJSON(fmt.Sprintf("inv_%d", i), "ada@example.com", "accepted"))
+	}
+	body := "[" + strings.Join(items, ",") + "]"
+	f.handle("GET /invitations", 200, nil, body)
+	_, err := f.client.List(t.Context(), invitations.ListParams{})
+	var respErr *invitations.ResponseError
+	require.ErrorAs(t, err, &respErr)
+	assert.ErrorIs(t, err, invitations.ErrUnexpectedResponse)
+	assert.False(t, respErr.MaybeApplied, "a read")
+	assert.Equal(t, body[:1<<10], string(respErr.Body), "the first KiB of the body the generated parser refused")
 }
 
 func TestListDecodesNullsAndUnknownStatus(t *testing.T) {
@@ -245,7 +253,7 @@ func TestAllValidatesParams(t *testing.T) {
 }
 
 // TestAllEndsAgainstAServerThatIgnoresOffset: a server answering the same full page whatever
-// the offset, without a total, must not make All loop forever.
+// the offset, with a total it never reaches, must not make All loop forever.
 func TestAllEndsAgainstAServerThatIgnoresOffset(t *testing.T) {
 	t.Parallel()
 	page := func(from int) string {
@@ -253,7 +261,7 @@ func TestAllEndsAgainstAServerThatIgnoresOffset(t *testing.T) {
 		for i := from; i < from+10; i++ {
 			items = append(items, invitationJSON(fmt.Sprintf("inv_%d", i), fmt.Sprintf("p%d@example.com", i), "pending"))
 		}
-		return "[" + strings.Join(items, ",") + "]" // a bare array: no total
+		return `{"data":[` + strings.Join(items, ",") + `],"total_count":1000000}`
 	}
 	for name, pages := range map[string][]string{
 		"the same page again": {page(0)},
@@ -293,12 +301,12 @@ func TestAllEndsAgainstAServerThatIgnoresOffset(t *testing.T) {
 	}
 }
 
-// TestAllStopsAfterAShortPageWithoutATotal: without a total, a page shorter than the limit is
-// the last one.
-func TestAllStopsAfterAShortPageWithoutATotal(t *testing.T) {
+// TestAllStopsAfterAShortPage: a page shorter than the limit is the last one, whatever the
+// total says.
+func TestAllStopsAfterAShortPage(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	f.handle("GET /invitations", 200, nil, "["+invitationJSON("inv_1", "a@example.com", "pending")+"]")
+	f.handle("GET /invitations", 200, nil, `{"data":[`+invitationJSON("inv_1", "a@example.com", "pending")+`],"total_count":7}`)
 	n := 0
 	for _, err := range f.client.All(t.Context(), invitations.ListParams{Limit: 5}) {
 		require.NoError(t, err)

@@ -146,18 +146,19 @@ type Budgets struct {
 
 // DevelopmentBudgets returns Clerk's documented limits for a development instance: 100 creates
 // and 25 bulk creates an hour, and 100 calls in any 10 seconds.
-func DevelopmentBudgets() Budgets { return clerkBudgets(rules.OverallDevelopment) }
+func DevelopmentBudgets() Budgets { return budgetsOf(rules.DevelopmentBudgets()) }
 
 // ProductionBudgets returns Clerk's documented limits for a production instance: 100 creates
 // and 25 bulk creates an hour, and 1000 calls in any 10 seconds.
-func ProductionBudgets() Budgets { return clerkBudgets(rules.OverallProduction) }
+func ProductionBudgets() Budgets { return budgetsOf(rules.ProductionBudgets()) }
 
-func clerkBudgets(overall int) Budgets {
-	return Budgets{
-		Create:  Budget{Calls: rules.CreatesPerHour, Per: time.Hour},
-		Bulk:    Budget{Calls: rules.BulkCreatesPerHour, Per: time.Hour},
-		Overall: Budget{Calls: overall, Per: rules.OverallWindow},
-	}
+func budgetsOf(b rules.Budgets) Budgets {
+	return Budgets{Create: Budget(b.Create), Bulk: Budget(b.Bulk), Overall: Budget(b.Overall)}
+}
+
+// rules is b as the project's one definition of a budget, which pacing and the embedded Clerk use.
+func (b Budgets) rules() rules.Budgets {
+	return rules.Budgets{Create: rules.Budget(b.Create), Bulk: rules.Budget(b.Bulk), Overall: rules.Budget(b.Overall)}
 }
 
 // WithPacing makes the client keep to b: before each attempt it waits until the attempt fits

@@ -47,8 +47,17 @@ type CreateParams struct {
 // Ptr returns a pointer to v, for the optional fields: CreateParams{Notify: invitations.Ptr(false)}.
 func Ptr[T any](v T) *T { return &v }
 
-// validate checks p, naming the first bad field (BulkCreate puts "items[3]." before it).
-// Reasons never quote the address: errors end up in logs.
+// Validate returns the *ValidationError Create would return for p before sending anything, or
+// nil: for work that checks invitations before queuing them. It names the first bad field, and
+// never quotes the address (errors end up in logs).
+func (p CreateParams) Validate() error {
+	if err := p.validate(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// validate is Validate; BulkCreate puts "items[3]." before the field it names.
 func (p CreateParams) validate() *ValidationError {
 	if err := rules.CheckEmail(p.EmailAddress); err != nil {
 		return &ValidationError{Field: "email_address", Reason: err.Error()}

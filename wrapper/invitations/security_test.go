@@ -125,10 +125,10 @@ func TestLoggerRecordsAttemptsOnly(t *testing.T) {
 		invitations.WithLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	require.NoError(t, err)
 	// A proxy echoes the Authorization header, into the body and into the trace id.
-	srv.FailNext(invitationstest.OpCreate, 1, invitationstest.Fault{Status: 503,
+	srv.FailNext(invitations.OpCreate, 1, invitationstest.Fault{Status: 503,
 		Header: http.Header{"Content-Type": {"text/html"}, "Clerk-Trace-Id": {"Bearer " + srv.SecretKey}}, Body: "<h1>" + srv.SecretKey + "</h1>"})
-	srv.FailNext(invitationstest.OpList, 1, invitationstest.Fault{Drop: true})
-	srv.FailNext(invitationstest.OpList, 1, invitationstest.Fault{Drop: true})
+	srv.FailNext(invitations.OpList, 1, invitationstest.Fault{Drop: true})
+	srv.FailNext(invitations.OpList, 1, invitationstest.Fault{Drop: true})
 	_, err = client.Create(t.Context(), invitations.CreateParams{EmailAddress: "secret.person@example.com", PublicMetadata: map[string]any{"note": "private"}})
 	require.NoError(t, err)
 	_, err = client.List(t.Context(), invitations.ListParams{Query: "secret.person@example.com"})
@@ -193,7 +193,7 @@ func TestPacingCountsACallFromItsAnswer(t *testing.T) {
 		client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()), invitations.WithRetries(0),
 			invitations.WithPacing(invitations.Budgets{Bulk: invitations.Budget{Calls: 1, Per: window}}))
 		require.NoError(t, err)
-		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 150 * time.Millisecond}) // reaches the server 150 ms late
+		srv.FailNext(invitations.OpBulkCreate, 1, invitationstest.Fault{Delay: 150 * time.Millisecond}) // reaches the server 150 ms late
 		for i := range 2 {
 			_, err := client.BulkCreate(t.Context(), []invitations.CreateParams{{EmailAddress: fmt.Sprintf("late%d@example.com", i)}})
 			require.NoError(t, err, "call %d", i)

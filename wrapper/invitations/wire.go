@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -12,30 +13,25 @@ import (
 )
 
 // Every call goes out through the generated client (package generated, made from openapi.yaml):
-// it builds the method, path, query and body, and decodes the answers into the generated types.
-// This file adds what it lacks: the headers, the retry layer underneath it as its
-// HttpRequestDoer, typed errors for everything but a usable 2xx, and the mapping from the
-// generated types to this package's.
+// it builds the method, path, query and body, and its Parse…Response reads every answer, of
+// any status, into one value holding the status, the body and the decoded 200 answer. This
+// file adds what it lacks: the retry layer underneath it as its HttpRequestDoer (New), typed
+// errors for everything but a usable 2xx, and the mapping from the generated types to this
+// package's.
 
-// newAPI returns the generated client for baseURL, sending through doer with the headers every
-// request carries.
-func newAPI(baseURL string, doer generated.HttpRequestDoer, secretKey, apiVersion, userAgent string) (*generated.Client, error) {
-	// Made once and shared by every request: nothing modifies a header's values in place.
-	auth, version, agent, accept := []string{"Bearer " + secretKey}, []string{apiVersion}, []string{userAgent}, []string{"application/json"}
-	return generated.NewClient(baseURL, generated.WithHTTPClient(doer),
-		generated.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
-			req.Header["Authorization"], req.Header["Clerk-Api-Version"], req.Header["User-Agent"], req.Header["Accept"] = auth, version, agent, accept
-			return nil
-		}))
+// answer is what every generated Parse…Response returns.
+type answer[B any] interface {
+	StatusCode() int
+	GetBody() []byte
+	GetJSON200() *B
 }
 
 // send makes one call through the generated client: request sends it (with call in its
-// context, for the retry layer), parse is the operation's generated Parse…Response and json200
-// picks its 200 answer. It returns that answer and the raw body. Any status but 2xx is an
-// *APIError, no usable answer a *TransportError, and a 2xx the generated code cannot decode, or
-// that is not JSON, a *ResponseError.
-func send[R, B any](ctx context.Context, c *Client, call *retry.Call, request func(context.Context) (*http.Response, error),
-	parse func(*http.Response) (*R, error), json200 func(R) *B) (*B, []byte, error) {
+// context, for the retry layer) and parse is the operation's generated Parse…Response. It
+// returns the 200 answer and the body. Any status but 2xx is an *APIError, no usable answer a
+// *TransportError, and a 2xx that is not the JSON the call expects a *ResponseError.
+func send[R answer[B], B any](ctx context.Context, c *Client, call *retry.Call, request func(context.Context) (*http.Response, error),
+	parse func(*http.Response) (R, error)) (*B, []byte, error) {
 	if ctx == nil {
 		return nil, nil, fmt.Errorf("invitations: %s: nil context", call.Op)
 	}
@@ -43,42 +39,65 @@ func send[R, B any](ctx context.Context, c *Client, call *retry.Call, request fu
 	if err != nil {
 		var tooLarge *retry.BodyTooLargeError
 		if errors.As(err, &tooLarge) {
-			return nil, nil, &ResponseError{Operation: call.Op, StatusCode: tooLarge.StatusCode, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied,
-				Reason: fmt.Sprintf("response body exceeds %d bytes", tooLarge.Limit)}
+			return nil, nil, c.unusable(call, tooLarge.StatusCode, nil, fmt.Sprintf("response body exceeds %d bytes", tooLarge.Limit), nil)
 		}
-		return nil, nil, &TransportError{Operation: call.Op, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied, Err: err}
+		return nil, nil, &TransportError{Operation: Operation(call.Op), Attempts: call.Attempts, MaybeApplied: call.MaybeApplied, Err: err}
 	}
-	body := retry.Bytes(resp) // read whole by the retry layer
+	parsed, parseErr := parse(resp)
+	var body []byte
+	if parseErr == nil {
+		body = parsed.GetBody()
+	} else {
+		// The generated parser refused the body: JSON that is not what openapi.yaml says, or
+		// not JSON at all under a JSON content type. The retry layer holds every answer in
+		// memory, as an io.ReadSeeker, so the error can still carry the body as it came.
+		body = reread(resp.Body)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := newAPIError(call.Op, resp.StatusCode, resp.Header, body, c.secretKey)
+		e := newAPIError(Operation(call.Op), resp.StatusCode, resp.Header, body, c.secretKey)
 		e.Attempts, e.MaybeApplied = call.Attempts, call.MaybeApplied
 		return nil, nil, e
 	}
-	parsed, err := parse(resp)
-	body = redact(body, c.secretKey) // kept only for a *ResponseError
-	if err != nil {
-		return nil, body, unusable(call, body, "the body does not decode", err)
+	if parseErr != nil {
+		return nil, nil, c.unusable(call, resp.StatusCode, body, "the body does not decode", parseErr)
 	}
-	out := json200(*parsed)
+	out := parsed.GetJSON200()
 	if out == nil {
-		return nil, body, unusable(call, body, fmt.Sprintf("a %d answer with content type %q is not the JSON the call expects", resp.StatusCode, resp.Header.Get("Content-Type")), nil)
+		return nil, nil, c.unusable(call, resp.StatusCode, body, fmt.Sprintf("a %d answer with content type %q is not the JSON the call expects", resp.StatusCode, resp.Header.Get("Content-Type")), nil)
 	}
 	return out, body, nil
 }
 
-// unusable is the *ResponseError for a 2xx answer; a write's answer says it acted.
-func unusable(call *retry.Call, body []byte, reason string, err error) *ResponseError {
-	return &ResponseError{Operation: call.Op, StatusCode: http.StatusOK, Attempts: call.Attempts, MaybeApplied: call.Write,
-		Reason: reason, Body: body[:min(len(body), 1<<10)], Err: err}
+// reread returns the whole of a body the retry layer handed over, read again from its start.
+func reread(body io.Reader) []byte {
+	s, ok := body.(io.ReadSeeker)
+	if !ok {
+		return nil
+	}
+	if _, err := s.Seek(0, io.SeekStart); err != nil {
+		return nil
+	}
+	b, _ := io.ReadAll(s)
+	return b
+}
+
+// unusable is the *ResponseError for a 2xx answer the client cannot use. A write's 2xx says the
+// server acted, so the call may have been applied: it is settled like any ambiguous outcome.
+func (c *Client) unusable(call *retry.Call, status int, body []byte, reason string, err error) *ResponseError {
+	call.MaybeApplied = call.MaybeApplied || call.Write
+	body = redact(body, c.secretKey)
+	body = body[:min(len(body), 1<<10)]
+	return &ResponseError{Operation: Operation(call.Op), StatusCode: status, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied,
+		Reason: reason, Body: body, Err: err}
 }
 
 // fromGenerated maps the invitations of an answer, each of which must carry what every
 // invitation has; an answer with one that does not is a *ResponseError.
-func fromGenerated(call *retry.Call, raw []byte, list ...generated.Invitation) ([]Invitation, error) {
+func (c *Client) fromGenerated(call *retry.Call, body []byte, list ...generated.Invitation) ([]Invitation, error) {
 	out := make([]Invitation, len(list))
 	for i, g := range list {
 		if g.ID == "" || g.EmailAddress == "" || g.Status == "" || g.Object != generated.InvitationObjectInvitation {
-			return nil, unusable(call, raw, fmt.Sprintf("invitation %d lacks its object, id, email_address or status", i), nil)
+			return nil, c.unusable(call, http.StatusOK, body, fmt.Sprintf("invitation %d lacks its object, id, email_address or status", i), nil)
 		}
 		out[i] = Invitation{ID: g.ID, EmailAddress: g.EmailAddress, Status: Status(g.Status), Revoked: g.Revoked, URL: g.URL,
 			PublicMetadata: g.PublicMetadata, ExpiresAt: fromMillis(g.ExpiresAt), CreatedAt: fromMillis(g.CreatedAt), UpdatedAt: fromMillis(g.UpdatedAt)}

@@ -26,20 +26,9 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/internal/fakeclerk"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/pipenet"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
-)
-
-// Operation names an endpoint, for FailNext.
-type Operation string
-
-// The endpoints, named as the client names them in its errors and logs.
-const (
-	OpCreate Operation = "create"      // POST /invitations
-	OpList   Operation = "list"        // GET /invitations
-	OpBulk   Operation = "bulk create" // POST /invitations/bulk
-	OpRevoke Operation = "revoke"      // POST /invitations/{id}/revoke
-	OpDelete Operation = "delete"      // DELETE /invitations/{id}
 )
 
 // Fault is what the server does instead of, or around, answering a call normally. The zero
@@ -97,7 +86,9 @@ func WithValidation() Option {
 // invitations.DevelopmentBudgets and ProductionBudgets are Clerk's; a test of pacing can scale
 // the windows down. Without WithRateLimits there are no limits.
 func WithRateLimits(b invitations.Budgets) Option {
-	return func(c *config) { c.fake.RateLimits = &b }
+	return func(c *config) {
+		c.fake.RateLimits = &rules.Budgets{Create: rules.Budget(b.Create), Bulk: rules.Budget(b.Bulk), Overall: rules.Budget(b.Overall)}
+	}
 }
 
 // WithClock starts the server's clock at start and stops it there: time then moves only with
@@ -226,8 +217,9 @@ func (s *Server) Advance(d time.Duration) { s.fake.Advance(d) }
 // Now returns the server's current time.
 func (s *Server) Now() time.Time { return s.fake.Now() }
 
-// FailNext makes the next n calls to op meet f instead of the normal answer.
-func (s *Server) FailNext(op Operation, n int, f Fault) {
+// FailNext makes the next n calls to op (invitations.OpCreate, …) meet f instead of the normal
+// answer.
+func (s *Server) FailNext(op invitations.Operation, n int, f Fault) {
 	s.fake.InjectFault(fakeclerk.Operation(op), n, fakeclerk.Fault(f))
 }
 
@@ -255,7 +247,7 @@ func (s *Server) Lookup(id string) (Details, bool) {
 	return Details{
 		Status:         invitations.Status(d.Invitation.Status),
 		EmailAddress:   d.Invitation.EmailAddress,
-		Notified:       d.Notify,
+		Notified:       d.Notified,
 		TemplateSlug:   invitations.TemplateSlug(d.TemplateSlug),
 		RedirectURL:    d.RedirectURL,
 		IgnoreExisting: d.IgnoreExisting,

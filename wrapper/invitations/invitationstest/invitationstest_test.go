@@ -91,7 +91,7 @@ func TestFailNext(t *testing.T) {
 	ctx := t.Context()
 	// srv.Client retries like any default client: one proxy page does not stop it.
 	bad := invitationstest.Fault{Status: 502, Header: http.Header{"Content-Type": {"text/html"}}, Body: "<html>bad gateway</html>"}
-	srv.FailNext(invitationstest.OpCreate, 1, bad)
+	srv.FailNext(invitations.OpCreate, 1, bad)
 	_, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "a@example.com"})
 	require.NoError(t, err)
 	assert.Equal(t, 1, srv.Len())
@@ -99,7 +99,7 @@ func TestFailNext(t *testing.T) {
 	// A client without retries sees each fault.
 	c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithRetries(0))
 	require.NoError(t, err)
-	srv.FailNext(invitationstest.OpList, 1, bad)
+	srv.FailNext(invitations.OpList, 1, bad)
 	_, err = c.List(ctx, invitations.ListParams{})
 	var apiErr *invitations.APIError
 	require.ErrorAs(t, err, &apiErr)
@@ -107,13 +107,13 @@ func TestFailNext(t *testing.T) {
 	assert.Equal(t, "<html>bad gateway</html>", string(apiErr.Body))
 
 	// net/http retries an idempotent GET once when a reused connection closes, so drop twice.
-	srv.FailNext(invitationstest.OpList, 2, invitationstest.Fault{Drop: true})
+	srv.FailNext(invitations.OpList, 2, invitationstest.Fault{Drop: true})
 	_, err = c.List(ctx, invitations.ListParams{})
 	var transportErr *invitations.TransportError
 	require.ErrorAs(t, err, &transportErr, "a dropped connection is a transport error")
 	assert.False(t, errors.As(err, &apiErr))
 
-	srv.FailNext(invitationstest.OpRevoke, 1, invitationstest.Fault{Delay: time.Second})
+	srv.FailNext(invitations.OpRevoke, 1, invitationstest.Fault{Delay: time.Second})
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
 	_, err = srv.Client.Revoke(short, "inv_x")
@@ -160,7 +160,7 @@ func TestDeleteAndFailNextOnDelete(t *testing.T) {
 	require.NoError(t, err)
 
 	// Three 503s outlast the default client's two retries.
-	srv.FailNext(invitationstest.OpDelete, 3, invitationstest.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}, Body: "down"})
+	srv.FailNext(invitations.OpDelete, 3, invitationstest.Fault{Status: 503, Header: http.Header{"Content-Type": {"text/plain"}}, Body: "down"})
 	err = srv.Client.Delete(ctx, inv.ID)
 	var apiErr *invitations.APIError
 	require.ErrorAs(t, err, &apiErr)

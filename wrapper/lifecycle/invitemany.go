@@ -1,4 +1,4 @@
-package invitations
+package lifecycle
 
 import (
 	"context"
@@ -8,82 +8,81 @@ import (
 	"strings"
 	"time"
 
-	"github.com/clerk-invitations/clerk-invitations-go/internal/pacing"
-	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 )
 
-// BulkResult is what became of one address in InviteMany.
-type BulkResult string
+// Result is what became of one address in InviteMany.
+type Result string
 
 // The results InviteMany reports. Created, AlreadyInvited, AlreadyUser and Invalid are final: a
 // resumed run keeps them. Failed and NotSent are tried again by a resumed run.
 const (
-	BulkCreated        BulkResult = "created"         // invited by this run (or the run it resumes)
-	BulkAlreadyInvited BulkResult = "already_invited" // a pending invitation existed
-	BulkAlreadyUser    BulkResult = "already_user"    // the address belongs to a user
-	BulkInvalid        BulkResult = "invalid"         // refused by the client's checks or by Clerk
-	BulkFailed         BulkResult = "failed"          // its call failed; Error says why
-	BulkNotSent        BulkResult = "not_sent"        // the run stopped before it
-	BulkWouldCreate    BulkResult = "would_create"    // a dry run would invite it
+	Created        Result = "created"         // invited by this run (or the run it resumes)
+	AlreadyInvited Result = "already_invited" // a pending invitation existed
+	AlreadyUser    Result = "already_user"    // the address belongs to a user
+	Invalid        Result = "invalid"         // refused by the client's checks or by Clerk
+	Failed         Result = "failed"          // its call failed; Error says why
+	NotSent        Result = "not_sent"        // the run stopped before it
+	WouldCreate    Result = "would_create"    // a dry run would invite it
 )
 
 // final reports whether a resumed run keeps r.
-func (r BulkResult) final() bool {
+func (r Result) final() bool {
 	switch r {
-	case BulkCreated, BulkAlreadyInvited, BulkAlreadyUser, BulkInvalid:
+	case Created, AlreadyInvited, AlreadyUser, Invalid:
 		return true
 	}
 	return false
 }
 
-// BulkEntry is the outcome for one address. Addresses that differ only in case or surrounding
+// Entry is the outcome for one address. Addresses that differ only in case or surrounding
 // spaces are one address.
-type BulkEntry struct {
-	EmailAddress string     `json:"email_address"`
-	Result       BulkResult `json:"result"`
-	InvitationID string     `json:"invitation_id,omitempty"` // the invitation this run created
-	Error        string     `json:"error,omitempty"`         // for invalid and failed: why
-	Rows         []int      `json:"rows"`                    // positions in the input (from 0) with this address
-	Err          error      `json:"-"`                       // for failed and invalid, in this run: the error itself
+type Entry struct {
+	EmailAddress string `json:"email_address"`
+	Result       Result `json:"result"`
+	InvitationID string `json:"invitation_id,omitempty"` // the invitation this run created
+	Error        string `json:"error,omitempty"`         // for invalid and failed: why
+	Rows         []int  `json:"rows"`                    // positions in the input (from 0) with this address
+	Err          error  `json:"-"`                       // for failed and invalid, in this run: the error itself
 }
 
-// BulkReport is the outcome of InviteMany, one entry per address in input order. It encodes to
-// JSON, and a decoded one resumes a run (BulkOptions.Resume).
-type BulkReport struct {
-	Entries []BulkEntry        `json:"entries"`
-	Counts  map[BulkResult]int `json:"counts"`
-	DryRun  bool               `json:"dry_run"`
+// Report is the outcome of InviteMany, one entry per address in input order. It encodes to
+// JSON, and a decoded one resumes a run (InviteOptions.Resume).
+type Report struct {
+	Entries []Entry        `json:"entries"`
+	Counts  map[Result]int `json:"counts"`
+	DryRun  bool           `json:"dry_run"`
 	// Complete is true when no entry failed or was left unsent.
 	Complete bool `json:"complete"`
 	// Calls counts the create and bulk create calls this run made.
 	Calls int `json:"calls"`
 }
 
-// BulkProgress is passed to BulkOptions.Progress after every step of a run.
-type BulkProgress struct {
-	Done, Total int                // addresses with an outcome, of all of them
-	Counts      map[BulkResult]int // by outcome so far
-	Settled     []BulkEntry        // the entries this step settled
+// Progress is passed to InviteOptions.Progress after every step of a run.
+type Progress struct {
+	Done, Total int            // addresses with an outcome, of all of them
+	Counts      map[Result]int // by outcome so far
+	Settled     []Entry        // the entries this step settled
 }
 
-// BulkOptions adjust InviteMany.
-type BulkOptions struct {
+// InviteOptions adjust InviteMany.
+type InviteOptions struct {
 	// DryRun validates and de-duplicates the addresses and lists the pending invitations to
-	// report which would be created (BulkWouldCreate) and which are already invited, creating
+	// report which would be created (WouldCreate) and which are already invited, creating
 	// nothing and sending no email.
 	DryRun bool
 	// Resume is the report of an earlier run over the same input: addresses with a final result
 	// there keep it and are not sent again.
-	Resume *BulkReport
+	Resume *Report
 	// Progress, when set, is called after every step, from the goroutine running InviteMany.
-	Progress func(BulkProgress)
+	Progress func(Progress)
 	// FinishTimeout bounds how long a call already under way may go on after ctx ends, so that
 	// its outcome is known and reported. 0: one minute.
 	FinishTimeout time.Duration
 }
 
 // InviteMany invites any number of addresses: it trims and de-duplicates them (ignoring case),
-// validates each, and creates the invitations in bulk calls of up to MaxBulkItems, paced by the
+// validates each, and creates the invitations in bulk calls of up to invitations.MaxBulkItems, paced by the
 // client's WithPacing budgets when set. When Clerk refuses a bulk call because of some of its
 // addresses, the rest are not lost: addresses already invited (duplicate_record) are set aside
 // and the others sent again, and any other refusal is resolved with a single create per address.
@@ -96,16 +95,19 @@ type BulkOptions struct {
 // unknown outcome meets duplicate_record and is reported already invited.
 //
 // When ctx ends, InviteMany lets the call under way finish (up to FinishTimeout), marks the
-// addresses not reached BulkNotSent, and returns the report with ctx's error. A 401 or 403 stops
+// addresses not reached NotSent, and returns the report with ctx's error. A 401 or 403 stops
 // the run too, with that error. Otherwise the error is nil, whatever the entries say.
 //
 // Cost: one bulk call per 10 addresses to invite, plus one create per address of a refused
 // batch; a dry run lists the pending invitations, 500 per call.
-func (c *Client) InviteMany(ctx context.Context, items []CreateParams, opts BulkOptions) (*BulkReport, error) {
+func (m *Manager) InviteMany(ctx context.Context, items []invitations.CreateParams, opts InviteOptions) (*Report, error) {
+	if err := checkContext(ctx, "invite many"); err != nil {
+		return nil, err
+	}
 	if opts.FinishTimeout <= 0 {
 		opts.FinishTimeout = time.Minute
 	}
-	r := &bulkRun{c: c, opts: opts, report: &BulkReport{DryRun: opts.DryRun}}
+	r := &bulkRun{c: m.client, opts: opts, report: &Report{DryRun: opts.DryRun}}
 	r.load(items)
 	r.resume(opts.Resume)
 	r.validate()
@@ -125,15 +127,15 @@ const maxFailuresInARow = 5
 
 // bulkRun is one InviteMany call.
 type bulkRun struct {
-	c        *Client
-	opts     BulkOptions
-	report   *BulkReport
-	params   []CreateParams // params[i] is what entry i is created with
-	queue    []int          // entries still to send, in order
-	failures int            // calls failed in a row
+	c        *invitations.Client
+	opts     InviteOptions
+	report   *Report
+	params   []invitations.CreateParams // params[i] is what entry i is created with
+	queue    []int                      // entries still to send, in order
+	failures int                        // calls failed in a row
 }
 
-func (r *bulkRun) load(items []CreateParams) {
+func (r *bulkRun) load(items []invitations.CreateParams) {
 	index := map[string]int{}
 	for row, p := range items {
 		p.EmailAddress = strings.TrimSpace(p.EmailAddress)
@@ -144,15 +146,15 @@ func (r *bulkRun) load(items []CreateParams) {
 		}
 		index[key] = len(r.params)
 		r.params = append(r.params, p)
-		r.report.Entries = append(r.report.Entries, BulkEntry{EmailAddress: p.EmailAddress, Result: BulkNotSent, Rows: []int{row}})
+		r.report.Entries = append(r.report.Entries, Entry{EmailAddress: p.EmailAddress, Result: NotSent, Rows: []int{row}})
 	}
 }
 
-func (r *bulkRun) resume(prior *BulkReport) {
+func (r *bulkRun) resume(prior *Report) {
 	if prior == nil {
 		return
 	}
-	kept := map[string]BulkEntry{}
+	kept := map[string]Entry{}
 	for _, e := range prior.Entries {
 		if e.Result.final() {
 			kept[strings.ToLower(strings.TrimSpace(e.EmailAddress))] = e
@@ -169,15 +171,15 @@ func (r *bulkRun) resume(prior *BulkReport) {
 func (r *bulkRun) validate() {
 	for i, p := range r.params {
 		e := &r.report.Entries[i]
-		if e.Result != BulkNotSent {
+		if e.Result != NotSent {
 			continue
 		}
-		err := p.validate()
+		err := p.Validate()
 		if err == nil && p.IgnoreExisting != nil && *p.IgnoreExisting {
-			err = &ValidationError{Field: "ignore_existing", Reason: "InviteMany never invites an address twice; leave it unset"}
+			err = &invitations.ValidationError{Field: "ignore_existing", Reason: "InviteMany never invites an address twice; leave it unset"}
 		}
 		if err != nil {
-			r.settle(i, BulkInvalid, "", err)
+			r.settle(i, Invalid, "", err)
 			continue
 		}
 		r.queue = append(r.queue, i)
@@ -187,7 +189,7 @@ func (r *bulkRun) validate() {
 // dryRun reports which queued addresses already have a pending invitation.
 func (r *bulkRun) dryRun(ctx context.Context) error {
 	pending := map[string]bool{}
-	for inv, err := range r.c.All(ctx, ListParams{Statuses: []Status{StatusPending}}) {
+	for inv, err := range r.c.All(ctx, invitations.ListParams{Statuses: []invitations.Status{invitations.StatusPending}}) {
 		if err != nil {
 			return err
 		}
@@ -195,9 +197,9 @@ func (r *bulkRun) dryRun(ctx context.Context) error {
 	}
 	for _, i := range r.queue {
 		if pending[strings.ToLower(r.params[i].EmailAddress)] {
-			r.settle(i, BulkAlreadyInvited, "", nil)
+			r.settle(i, AlreadyInvited, "", nil)
 		} else {
-			r.settle(i, BulkWouldCreate, "", nil)
+			r.settle(i, WouldCreate, "", nil)
 		}
 	}
 	r.queue = nil
@@ -208,7 +210,7 @@ func (r *bulkRun) dryRun(ctx context.Context) error {
 // during the last call.
 func (r *bulkRun) send(ctx context.Context) error {
 	for len(r.queue) > 0 {
-		n := min(rules.MaxBulkItems, len(r.queue))
+		n := min(invitations.MaxBulkItems, len(r.queue))
 		batch := r.queue[:n]
 		r.queue = r.queue[n:]
 		if err := r.bulk(ctx, batch); err != nil {
@@ -221,44 +223,44 @@ func (r *bulkRun) send(ctx context.Context) error {
 // bulk sends one batch, and what a refusal leaves of it, until every address has an outcome.
 func (r *bulkRun) bulk(ctx context.Context, batch []int) error {
 	for len(batch) > 0 {
-		if err := r.ready(ctx, rules.OpBulk); err != nil {
+		if err := r.ready(ctx, invitations.OpBulkCreate); err != nil {
 			return err
 		}
-		items := make([]CreateParams, len(batch))
+		items := make([]invitations.CreateParams, len(batch))
 		for j, i := range batch {
 			items[j] = r.params[i]
 		}
-		var got []Invitation
+		var got []invitations.Invitation
 		err := r.call(ctx, func(ctx context.Context) (err error) {
 			got, err = r.c.BulkCreate(ctx, items)
 			return err
 		})
-		var apiErr *APIError
+		var apiErr *invitations.APIError
 		switch {
 		case err == nil:
 			for j, i := range batch {
-				r.settle(i, BulkCreated, got[j].ID, nil)
+				r.settle(i, Created, got[j].ID, nil)
 			}
 			r.failures = 0
 			r.progress(batch)
 			return nil
-		case errors.Is(err, ErrRateLimited):
+		case errors.Is(err, invitations.ErrRateLimited):
 			if err := r.waitOut(ctx, err); err != nil {
 				return err
 			}
 			continue
 		case fatal(err):
 			for _, i := range batch {
-				r.settle(i, BulkFailed, "", err)
+				r.settle(i, Failed, "", err)
 			}
 			return err
-		case errors.Is(err, ErrDuplicate) && errors.As(err, &apiErr) && len(duplicates(apiErr)) > 0:
+		case errors.Is(err, invitations.ErrDuplicate) && errors.As(err, &apiErr) && len(duplicates(apiErr)) > 0:
 			// Set the invited addresses aside and send the rest again.
 			dups := duplicates(apiErr)
 			var invited, rest []int
 			for _, i := range batch {
 				if dups[strings.ToLower(r.params[i].EmailAddress)] {
-					r.settle(i, BulkAlreadyInvited, "", nil)
+					r.settle(i, AlreadyInvited, "", nil)
 					invited = append(invited, i)
 				} else {
 					rest = append(rest, i)
@@ -273,7 +275,7 @@ func (r *bulkRun) bulk(ctx context.Context, batch []int) error {
 			return r.singles(ctx, batch)
 		default:
 			for _, i := range batch {
-				r.settle(i, BulkFailed, "", err)
+				r.settle(i, Failed, "", err)
 			}
 			r.progress(batch)
 			return r.failed(err)
@@ -295,32 +297,32 @@ func (r *bulkRun) singles(ctx context.Context, idx []int) error {
 // single creates entry i, waiting out 429s, and settles it.
 func (r *bulkRun) single(ctx context.Context, i int) error {
 	for {
-		if err := r.ready(ctx, rules.OpCreate); err != nil {
+		if err := r.ready(ctx, invitations.OpCreate); err != nil {
 			return err
 		}
-		var inv *Invitation
+		var inv *invitations.Invitation
 		err := r.call(ctx, func(ctx context.Context) (err error) {
 			inv, err = r.c.Create(ctx, r.params[i])
 			return err
 		})
-		if errors.Is(err, ErrRateLimited) {
+		if errors.Is(err, invitations.ErrRateLimited) {
 			if err := r.waitOut(ctx, err); err != nil {
 				return err
 			}
 			continue
 		}
-		var apiErr *APIError
+		var apiErr *invitations.APIError
 		switch {
 		case err == nil:
-			r.settle(i, BulkCreated, inv.ID, nil)
-		case errors.Is(err, ErrDuplicate):
-			r.settle(i, BulkAlreadyInvited, "", nil)
+			r.settle(i, Created, inv.ID, nil)
+		case errors.Is(err, invitations.ErrDuplicate):
+			r.settle(i, AlreadyInvited, "", nil)
 		case errors.As(err, &apiErr) && apiErr.HasCode("form_identifier_exists"):
-			r.settle(i, BulkAlreadyUser, "", nil)
-		case errors.Is(err, ErrInvalidRequest):
-			r.settle(i, BulkInvalid, "", err)
+			r.settle(i, AlreadyUser, "", nil)
+		case errors.Is(err, invitations.ErrInvalidRequest):
+			r.settle(i, Invalid, "", err)
 		default:
-			r.settle(i, BulkFailed, "", err)
+			r.settle(i, Failed, "", err)
 			r.progress([]int{i})
 			if fatal(err) {
 				return err
@@ -342,11 +344,8 @@ func (r *bulkRun) failed(err error) error {
 }
 
 // ready waits, interruptibly, until the client's pacing lets a call of op go.
-func (r *bulkRun) ready(ctx context.Context, op string) error {
-	if r.c.pacer == nil {
-		return ctx.Err()
-	}
-	return r.c.pacer.Ready(ctx, op)
+func (r *bulkRun) ready(ctx context.Context, op invitations.Operation) error {
+	return r.c.Ready(ctx, op)
 }
 
 // call runs one API call to its end even if ctx ends meanwhile (up to FinishTimeout), so that
@@ -361,14 +360,14 @@ func (r *bulkRun) call(ctx context.Context, do func(context.Context) error) erro
 // waitOut waits for the Retry-After of a 429 the client did not wait out itself.
 func (r *bulkRun) waitOut(ctx context.Context, err error) error {
 	wait := time.Second
-	var apiErr *APIError
+	var apiErr *invitations.APIError
 	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
 		wait = apiErr.RetryAfter
 	}
-	return pacing.Sleep(ctx, wait)
+	return sleep(ctx, wait)
 }
 
-func (r *bulkRun) settle(i int, result BulkResult, id string, err error) {
+func (r *bulkRun) settle(i int, result Result, id string, err error) {
 	e := &r.report.Entries[i]
 	e.Result, e.InvitationID, e.Err, e.Error = result, id, err, ""
 	if err != nil {
@@ -380,19 +379,19 @@ func (r *bulkRun) progress(idx []int) {
 	if r.opts.Progress == nil {
 		return
 	}
-	p := BulkProgress{Total: len(r.report.Entries), Counts: r.counts()}
+	p := Progress{Total: len(r.report.Entries), Counts: r.counts()}
 	for _, n := range p.Counts {
 		p.Done += n
 	}
-	p.Done -= p.Counts[BulkNotSent]
+	p.Done -= p.Counts[NotSent]
 	for _, i := range idx {
 		p.Settled = append(p.Settled, r.report.Entries[i])
 	}
 	r.opts.Progress(p)
 }
 
-func (r *bulkRun) counts() map[BulkResult]int {
-	counts := map[BulkResult]int{}
+func (r *bulkRun) counts() map[Result]int {
+	counts := map[Result]int{}
 	for _, e := range r.report.Entries {
 		counts[e.Result]++
 	}
@@ -401,11 +400,11 @@ func (r *bulkRun) counts() map[BulkResult]int {
 
 func (r *bulkRun) finish() {
 	r.report.Counts = r.counts()
-	r.report.Complete = r.report.Counts[BulkFailed] == 0 && r.report.Counts[BulkNotSent] == 0
+	r.report.Complete = r.report.Counts[Failed] == 0 && r.report.Counts[NotSent] == 0
 }
 
 // duplicates returns the lower-cased addresses a duplicate_record names in meta.email_addresses.
-func duplicates(e *APIError) map[string]bool {
+func duplicates(e *invitations.APIError) map[string]bool {
 	out := map[string]bool{}
 	for _, d := range e.Errors {
 		if d.Code != "duplicate_record" {
@@ -423,12 +422,24 @@ func duplicates(e *APIError) map[string]bool {
 
 // refusal: Clerk refused the call for what it holds (400, 422), which a smaller call may avoid.
 func refusal(err error) bool {
-	var apiErr *APIError
+	var apiErr *invitations.APIError
 	return errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusBadRequest || apiErr.StatusCode == http.StatusUnprocessableEntity)
 }
 
 // fatal: no further call of the run can succeed.
 func fatal(err error) bool {
-	var apiErr *APIError
+	var apiErr *invitations.APIError
 	return errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden)
+}
+
+// sleep waits d or until ctx ends, whichever is first, and returns ctx's error in the latter case.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

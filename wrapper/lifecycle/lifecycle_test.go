@@ -1,4 +1,4 @@
-package invitations_test
+package lifecycle_test
 
 import (
 	"net/http"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/lifecycle"
 )
 
 func mustCreate(t *testing.T, c *invitations.Client, p invitations.CreateParams) *invitations.Invitation {
@@ -23,35 +24,11 @@ func mustCreate(t *testing.T, c *invitations.Client, p invitations.CreateParams)
 	return inv
 }
 
-func TestGet(t *testing.T) {
-	t.Parallel()
-	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
-	c := srv.Client
-	a := mustCreate(t, c, invitations.CreateParams{EmailAddress: "a@example.com"})
-	b := mustCreate(t, c, invitations.CreateParams{EmailAddress: "b@example.com"})
-	_, err := c.Revoke(t.Context(), b.ID)
-	require.NoError(t, err)
-
-	got, err := c.Get(t.Context(), a.ID)
-	require.NoError(t, err)
-	assert.Equal(t, a.ID, got.ID)
-	got, err = c.Get(t.Context(), b.ID)
-	require.NoError(t, err)
-	assert.Equal(t, invitations.StatusRevoked, got.Status, "any status")
-
-	_, err = c.Get(t.Context(), a.ID[:len(a.ID)-3]) // a prefix: a substring hit, not a match
-	assert.ErrorIs(t, err, invitations.ErrNotFound)
-	_, err = c.Get(t.Context(), "inv_missing")
-	assert.ErrorIs(t, err, invitations.ErrNotFound)
-	var verr *invitations.ValidationError
-	_, err = c.Get(t.Context(), "../users")
-	assert.ErrorAs(t, err, &verr)
-}
-
 func TestFindByEmailMatchesExactly(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
+	m := lifecycle.New(c)
 	old := mustCreate(t, c, invitations.CreateParams{EmailAddress: "Ada@Example.com"})
 	_, err := c.Revoke(t.Context(), old.ID)
 	require.NoError(t, err)
@@ -60,23 +37,23 @@ func TestFindByEmailMatchesExactly(t *testing.T) {
 	mustCreate(t, c, invitations.CreateParams{EmailAddress: "bada@example.com"})
 	mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com.evil.test"})
 
-	all, err := c.FindByEmail(t.Context(), "ADA@example.com")
+	all, err := m.FindByEmail(t.Context(), "ADA@example.com")
 	require.NoError(t, err)
 	require.Len(t, all, 2, "every status, and no substring hits")
 	assert.Equal(t, current.ID, all[0].ID, "newest first")
 	assert.Equal(t, old.ID, all[1].ID)
 
-	pending, err := c.FindByEmail(t.Context(), "ada@example.com", invitations.StatusPending)
+	pending, err := m.FindByEmail(t.Context(), "ada@example.com", invitations.StatusPending)
 	require.NoError(t, err)
 	require.Len(t, pending, 1)
 	assert.Equal(t, current.ID, pending[0].ID)
 
-	none, err := c.FindByEmail(t.Context(), "nobody@example.com")
+	none, err := m.FindByEmail(t.Context(), "nobody@example.com")
 	require.NoError(t, err)
 	assert.Empty(t, none)
 
 	var verr *invitations.ValidationError
-	_, err = c.FindByEmail(t.Context(), "not an address")
+	_, err = m.FindByEmail(t.Context(), "not an address")
 	require.ErrorAs(t, err, &verr)
 	assert.Equal(t, "email_address", verr.Field)
 }
@@ -85,18 +62,19 @@ func TestEnsureInvited(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
+	m := lifecycle.New(c)
 	p := invitations.CreateParams{EmailAddress: "ada@example.com", Notify: invitations.Ptr(false)}
-	first, created, err := c.EnsureInvited(t.Context(), p)
+	first, created, err := m.EnsureInvited(t.Context(), p)
 	require.NoError(t, err)
 	assert.True(t, created)
-	again, created, err := c.EnsureInvited(t.Context(), invitations.CreateParams{EmailAddress: "ADA@example.com"})
+	again, created, err := m.EnsureInvited(t.Context(), invitations.CreateParams{EmailAddress: "ADA@example.com"})
 	require.NoError(t, err)
 	assert.False(t, created)
 	assert.Equal(t, first.ID, again.ID)
 	assert.Equal(t, 1, srv.Len())
 
 	var verr *invitations.ValidationError
-	_, _, err = c.EnsureInvited(t.Context(), invitations.CreateParams{EmailAddress: "b@example.com", IgnoreExisting: invitations.Ptr(true)})
+	_, _, err = m.EnsureInvited(t.Context(), invitations.CreateParams{EmailAddress: "b@example.com", IgnoreExisting: invitations.Ptr(true)})
 	require.ErrorAs(t, err, &verr)
 	assert.Equal(t, "ignore_existing", verr.Field)
 }
@@ -105,13 +83,14 @@ func TestEnsureInvitedUnderConcurrentCalls(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
+	m := lifecycle.New(c)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	ids := map[string]int{}
 	createdCount := 0
 	for range 20 {
 		wg.Go(func() {
-			inv, created, err := c.EnsureInvited(t.Context(), invitations.CreateParams{EmailAddress: "race@example.com", Notify: invitations.Ptr(false)})
+			inv, created, err := m.EnsureInvited(t.Context(), invitations.CreateParams{EmailAddress: "race@example.com", Notify: invitations.Ptr(false)})
 			assert.NoError(t, err)
 			mu.Lock()
 			defer mu.Unlock()
@@ -133,10 +112,11 @@ func TestEnsureInvitedWhenInvitedInBetween(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
+	m := lifecycle.New(c)
 	existing := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com"})
 	// The first lookup sees nothing (as if another process invited the address right after).
-	srv.FailNext(invitationstest.OpList, 1, invitationstest.Fault{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"data":[],"total_count":0}`})
-	inv, created, err := c.EnsureInvited(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com"})
+	srv.FailNext(invitations.OpList, 1, invitationstest.Fault{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"data":[],"total_count":0}`})
+	inv, created, err := m.EnsureInvited(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com"})
 	require.NoError(t, err)
 	assert.False(t, created)
 	assert.Equal(t, existing.ID, inv.ID)
@@ -147,11 +127,12 @@ func TestRevokeByEmail(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
+	m := lifecycle.New(c)
 	a1 := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com"})
 	a2 := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com", IgnoreExisting: invitations.Ptr(true)})
 	other := mustCreate(t, c, invitations.CreateParams{EmailAddress: "grace@example.com"})
 
-	revoked, err := c.RevokeByEmail(t.Context(), "ada@example.com")
+	revoked, err := m.RevokeByEmail(t.Context(), "ada@example.com")
 	require.NoError(t, err)
 	require.Len(t, revoked, 2)
 	assert.ElementsMatch(t, []string{a1.ID, a2.ID}, []string{revoked[0].ID, revoked[1].ID})
@@ -161,7 +142,7 @@ func TestRevokeByEmail(t *testing.T) {
 	d, _ := srv.Lookup(other.ID)
 	assert.Equal(t, invitations.StatusPending, d.Status)
 
-	again, err := c.RevokeByEmail(t.Context(), "ada@example.com")
+	again, err := m.RevokeByEmail(t.Context(), "ada@example.com")
 	require.NoError(t, err)
 	assert.Empty(t, again, "nothing pending left")
 }
@@ -170,6 +151,7 @@ func TestDeleteByEmail(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
+	m := lifecycle.New(c)
 	pending := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com"})
 	revoked := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com", IgnoreExisting: invitations.Ptr(true)})
 	_, err := c.Revoke(t.Context(), revoked.ID)
@@ -178,7 +160,7 @@ func TestDeleteByEmail(t *testing.T) {
 	require.NoError(t, srv.Accept(accepted.ID))
 	other := mustCreate(t, c, invitations.CreateParams{EmailAddress: "bada@example.com"})
 
-	deleted, err := c.DeleteByEmail(t.Context(), "ada@example.com")
+	deleted, err := m.DeleteByEmail(t.Context(), "ada@example.com")
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{pending.ID, revoked.ID, accepted.ID}, deleted)
 	assert.Equal(t, 1, srv.Len())
@@ -193,9 +175,10 @@ func TestReissue(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
+	m := lifecycle.New(c)
 	old := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com", PublicMetadata: map[string]any{"plan": "pro"}})
 
-	got, err := c.Reissue(t.Context(), old.ID, invitations.ReissueParams{TemplateSlug: invitations.TemplateWaitlistInvitation, Notify: invitations.Ptr(false)})
+	got, err := m.Reissue(t.Context(), old.ID, lifecycle.ReissueParams{TemplateSlug: invitations.TemplateWaitlistInvitation, Notify: invitations.Ptr(false)})
 	require.NoError(t, err)
 	assert.Equal(t, old.ID, got.Old.ID)
 	assert.Equal(t, invitations.StatusRevoked, got.Old.Status)
@@ -209,7 +192,7 @@ func TestReissue(t *testing.T) {
 	assert.Equal(t, invitations.StatusRevoked, d.Status)
 
 	// By address: its pending invitation, which is now got.New.
-	byEmail, err := c.Reissue(t.Context(), "ADA@example.com", invitations.ReissueParams{})
+	byEmail, err := m.Reissue(t.Context(), "ADA@example.com", lifecycle.ReissueParams{})
 	require.NoError(t, err)
 	assert.Equal(t, got.New.ID, byEmail.Old.ID)
 	d, _ = srv.Lookup(byEmail.New.ID)
@@ -218,16 +201,16 @@ func TestReissue(t *testing.T) {
 	// An expired invitation is reissued without a revoke.
 	expired := mustCreate(t, c, invitations.CreateParams{EmailAddress: "grace@example.com"})
 	require.NoError(t, srv.Expire(expired.ID))
-	again, err := c.Reissue(t.Context(), "grace@example.com", invitations.ReissueParams{Notify: invitations.Ptr(false)})
+	again, err := m.Reissue(t.Context(), "grace@example.com", lifecycle.ReissueParams{Notify: invitations.Ptr(false)})
 	require.NoError(t, err)
 	assert.Equal(t, expired.ID, again.Old.ID)
 	assert.Equal(t, invitations.StatusExpired, again.Old.Status)
 
 	accepted := mustCreate(t, c, invitations.CreateParams{EmailAddress: "linus@example.com"})
 	require.NoError(t, srv.Accept(accepted.ID))
-	_, err = c.Reissue(t.Context(), accepted.ID, invitations.ReissueParams{})
+	_, err = m.Reissue(t.Context(), accepted.ID, lifecycle.ReissueParams{})
 	assert.ErrorIs(t, err, invitations.ErrAlreadyAccepted)
-	_, err = c.Reissue(t.Context(), "nobody@example.com", invitations.ReissueParams{})
+	_, err = m.Reissue(t.Context(), "nobody@example.com", lifecycle.ReissueParams{})
 	assert.ErrorIs(t, err, invitations.ErrNotFound)
 }
 
@@ -235,10 +218,11 @@ func TestReissueWhenTheRevokeFails(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
+	m := lifecycle.New(c)
 	old := mustCreate(t, c, invitations.CreateParams{EmailAddress: "ada@example.com"})
-	srv.FailNext(invitationstest.OpRevoke, 1, invitationstest.Fault{Status: 500, Header: http.Header{"Content-Type": {"application/json"}},
+	srv.FailNext(invitations.OpRevoke, 1, invitationstest.Fault{Status: 500, Header: http.Header{"Content-Type": {"application/json"}},
 		Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`})
-	got, err := c.Reissue(t.Context(), old.ID, invitations.ReissueParams{Notify: invitations.Ptr(false)})
+	got, err := m.Reissue(t.Context(), old.ID, lifecycle.ReissueParams{Notify: invitations.Ptr(false)})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "still pending")
 	require.NotNil(t, got, "the new invitation is reported")

@@ -1,4 +1,4 @@
-package invitations_test
+package lifecycle_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
+	"github.com/clerk-invitations/clerk-invitations-go/wrapper/lifecycle"
 )
 
 func addresses(prefix string, n int) []invitations.CreateParams {
@@ -44,7 +45,7 @@ func invitedOnce(t *testing.T, srv *invitationstest.Server, want []string) {
 	assert.Empty(t, counts, "invitations nobody asked for")
 }
 
-func entryFor(t *testing.T, r *invitations.BulkReport, addr string) invitations.BulkEntry {
+func entryFor(t *testing.T, r *lifecycle.Report, addr string) lifecycle.Entry {
 	t.Helper()
 	for _, e := range r.Entries {
 		if strings.EqualFold(e.EmailAddress, addr) {
@@ -52,7 +53,7 @@ func entryFor(t *testing.T, r *invitations.BulkReport, addr string) invitations.
 		}
 	}
 	t.Fatalf("no entry for %s", addr)
-	return invitations.BulkEntry{}
+	return lifecycle.Entry{}
 }
 
 func TestInviteManyReportsEveryAddress(t *testing.T) {
@@ -71,13 +72,13 @@ func TestInviteManyReportsEveryAddress(t *testing.T) {
 		invitations.CreateParams{EmailAddress: "not-an-address"},
 		invitations.CreateParams{EmailAddress: "twice@example.com", IgnoreExisting: invitations.Ptr(true)},
 	)
-	var progress []invitations.BulkProgress
-	report, err := c.InviteMany(t.Context(), items, invitations.BulkOptions{Progress: func(p invitations.BulkProgress) { progress = append(progress, p) }})
+	var progress []lifecycle.Progress
+	report, err := lifecycle.New(c).InviteMany(t.Context(), items, lifecycle.InviteOptions{Progress: func(p lifecycle.Progress) { progress = append(progress, p) }})
 	require.NoError(t, err)
 
 	assert.Len(t, report.Entries, 26, "27 items, two of them one address")
-	assert.Equal(t, map[invitations.BulkResult]int{
-		invitations.BulkCreated: 22, invitations.BulkAlreadyUser: 1, invitations.BulkAlreadyInvited: 1, invitations.BulkInvalid: 2,
+	assert.Equal(t, map[lifecycle.Result]int{
+		lifecycle.Created: 22, lifecycle.AlreadyUser: 1, lifecycle.AlreadyInvited: 1, lifecycle.Invalid: 2,
 	}, report.Counts)
 	assert.True(t, report.Complete)
 	merged := entryFor(t, report, "a003@example.com")
@@ -86,16 +87,16 @@ func TestInviteManyReportsEveryAddress(t *testing.T) {
 	d, _ := srv.Lookup(merged.InvitationID)
 	assert.Equal(t, map[string]any{"team": "blue"}, d.PublicMetadata, "each item keeps its own metadata")
 	assert.False(t, d.Notified)
-	assert.Equal(t, invitations.BulkAlreadyUser, entryFor(t, report, "user@example.com").Result)
-	assert.Equal(t, invitations.BulkAlreadyInvited, entryFor(t, report, "pending@example.com").Result)
+	assert.Equal(t, lifecycle.AlreadyUser, entryFor(t, report, "user@example.com").Result)
+	assert.Equal(t, lifecycle.AlreadyInvited, entryFor(t, report, "pending@example.com").Result)
 	bad := entryFor(t, report, "not-an-address")
-	assert.Equal(t, invitations.BulkInvalid, bad.Result)
+	assert.Equal(t, lifecycle.Invalid, bad.Result)
 	assert.Contains(t, bad.Error, "email_address")
 	assert.Contains(t, entryFor(t, report, "twice@example.com").Error, "ignore_existing")
 
 	var want []string
 	for _, e := range report.Entries {
-		if e.Result == invitations.BulkCreated {
+		if e.Result == lifecycle.Created {
 			want = append(want, e.EmailAddress)
 		}
 	}
@@ -115,10 +116,10 @@ func TestInviteManySetsAsideAddressesAlreadyInvited(t *testing.T) {
 	items := addresses("d", 10)
 	mustCreate(t, c, items[4])
 	mustCreate(t, c, items[7])
-	report, err := c.InviteMany(t.Context(), items, invitations.BulkOptions{})
+	report, err := lifecycle.New(c).InviteMany(t.Context(), items, lifecycle.InviteOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, 8, report.Counts[invitations.BulkCreated])
-	assert.Equal(t, 2, report.Counts[invitations.BulkAlreadyInvited])
+	assert.Equal(t, 8, report.Counts[lifecycle.Created])
+	assert.Equal(t, 2, report.Counts[lifecycle.AlreadyInvited])
 	assert.Equal(t, 2, report.Calls, "the refused bulk call, then the other eight in one")
 	assert.Equal(t, 10, srv.Len())
 }
@@ -129,10 +130,10 @@ func TestInviteManyFallsBackToSinglesForOtherRefusals(t *testing.T) {
 	c := srv.Client
 	items := addresses("u", 10)
 	srv.RegisterUser(items[5].EmailAddress) // a bulk call cannot say which address is a user
-	report, err := c.InviteMany(t.Context(), items, invitations.BulkOptions{})
+	report, err := lifecycle.New(c).InviteMany(t.Context(), items, lifecycle.InviteOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, 9, report.Counts[invitations.BulkCreated])
-	assert.Equal(t, invitations.BulkAlreadyUser, report.Entries[5].Result)
+	assert.Equal(t, 9, report.Counts[lifecycle.Created])
+	assert.Equal(t, lifecycle.AlreadyUser, report.Entries[5].Result)
 	assert.Equal(t, 11, report.Calls, "one refused bulk call, then ten creates")
 }
 
@@ -143,11 +144,11 @@ func TestInviteManyWaitsOutRateLimits(t *testing.T) {
 		// The client itself gives up on any Retry-After; the engine waits it out.
 		c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()), invitations.WithMaxRetryWait(0))
 		require.NoError(t, err)
-		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Status: 429, Header: http.Header{"Retry-After": {"1"}}})
+		srv.FailNext(invitations.OpBulkCreate, 1, invitationstest.Fault{Status: 429, Header: http.Header{"Retry-After": {"1"}}})
 		began := time.Now()
-		report, err := c.InviteMany(t.Context(), addresses("r", 15), invitations.BulkOptions{})
+		report, err := lifecycle.New(c).InviteMany(t.Context(), addresses("r", 15), lifecycle.InviteOptions{})
 		require.NoError(t, err)
-		assert.Equal(t, 15, report.Counts[invitations.BulkCreated])
+		assert.Equal(t, 15, report.Counts[lifecycle.Created])
 		assert.Equal(t, time.Second, time.Since(began), "the engine waited out Retry-After: 1")
 	})
 }
@@ -164,9 +165,9 @@ func TestInviteManyKeepsToThePacing(t *testing.T) {
 			invitations.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 		require.NoError(t, err)
 		began := time.Now()
-		report, err := c.InviteMany(t.Context(), addresses("p", 60), invitations.BulkOptions{})
+		report, err := lifecycle.New(c).InviteMany(t.Context(), addresses("p", 60), lifecycle.InviteOptions{})
 		require.NoError(t, err)
-		assert.Equal(t, 60, report.Counts[invitations.BulkCreated])
+		assert.Equal(t, 60, report.Counts[lifecycle.Created])
 		assert.Equal(t, 500*time.Millisecond, time.Since(began), "six bulk calls at two per 250 ms")
 		assert.NotContains(t, logs.String(), "status=429")
 		assert.Contains(t, logs.String(), "status=200")
@@ -179,10 +180,10 @@ func TestInviteManyDryRun(t *testing.T) {
 	c := srv.Client
 	items := addresses("n", 12)
 	mustCreate(t, c, items[0])
-	report, err := c.InviteMany(t.Context(), append(items, invitations.CreateParams{EmailAddress: "bad"}), invitations.BulkOptions{DryRun: true})
+	report, err := lifecycle.New(c).InviteMany(t.Context(), append(items, invitations.CreateParams{EmailAddress: "bad"}), lifecycle.InviteOptions{DryRun: true})
 	require.NoError(t, err)
 	assert.True(t, report.DryRun)
-	assert.Equal(t, map[invitations.BulkResult]int{invitations.BulkAlreadyInvited: 1, invitations.BulkWouldCreate: 11, invitations.BulkInvalid: 1}, report.Counts)
+	assert.Equal(t, map[lifecycle.Result]int{lifecycle.AlreadyInvited: 1, lifecycle.WouldCreate: 11, lifecycle.Invalid: 1}, report.Counts)
 	assert.Zero(t, report.Calls)
 	assert.Equal(t, 1, srv.Len(), "nothing created")
 }
@@ -197,30 +198,30 @@ func TestInviteManyStopsAndResumes(t *testing.T) {
 		c := srv.Client
 		items := addresses("s", 45)
 		// The second bulk call is slow; the run is cancelled while it is under way.
-		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{})
-		srv.FailNext(invitationstest.OpBulk, 1, invitationstest.Fault{Delay: 1500 * time.Millisecond})
+		srv.FailNext(invitations.OpBulkCreate, 1, invitationstest.Fault{})
+		srv.FailNext(invitations.OpBulkCreate, 1, invitationstest.Fault{Delay: 1500 * time.Millisecond})
 		ctx, cancel := context.WithCancel(t.Context())
 		calls := 0
-		report, err := c.InviteMany(ctx, items, invitations.BulkOptions{Progress: func(p invitations.BulkProgress) {
+		report, err := lifecycle.New(c).InviteMany(ctx, items, lifecycle.InviteOptions{Progress: func(p lifecycle.Progress) {
 			if calls++; calls == 1 {
 				time.AfterFunc(300*time.Millisecond, cancel)
 			}
 		}})
 		require.ErrorIs(t, err, context.Canceled)
-		assert.Equal(t, 20, report.Counts[invitations.BulkCreated], "the call under way finished")
-		assert.Equal(t, 25, report.Counts[invitations.BulkNotSent])
+		assert.Equal(t, 20, report.Counts[lifecycle.Created], "the call under way finished")
+		assert.Equal(t, 25, report.Counts[lifecycle.NotSent])
 		assert.False(t, report.Complete)
 		assert.Equal(t, 20, srv.Len())
 
 		// Through JSON, as the command-line tool keeps it.
 		raw, err := json.Marshal(report)
 		require.NoError(t, err)
-		var saved invitations.BulkReport
+		var saved lifecycle.Report
 		require.NoError(t, json.Unmarshal(raw, &saved))
-		resumed, err := c.InviteMany(t.Context(), items, invitations.BulkOptions{Resume: &saved})
+		resumed, err := lifecycle.New(c).InviteMany(t.Context(), items, lifecycle.InviteOptions{Resume: &saved})
 		require.NoError(t, err)
 		assert.True(t, resumed.Complete)
-		assert.Equal(t, 45, resumed.Counts[invitations.BulkCreated])
+		assert.Equal(t, 45, resumed.Counts[lifecycle.Created])
 		assert.Equal(t, 3, resumed.Calls, "only the 25 left")
 		var want []string
 		for _, p := range items {
@@ -237,18 +238,18 @@ func TestInviteManyResumesAfterAnUnknownOutcome(t *testing.T) {
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	c := srv.Client
 	items := addresses("k", 10)
-	srv.FailNext(invitationstest.OpBulk, 3, invitationstest.Fault{Commit: true, Drop: true})
+	srv.FailNext(invitations.OpBulkCreate, 3, invitationstest.Fault{Commit: true, Drop: true})
 	boom := invitationstest.Fault{Status: 500, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`}
-	srv.FailNext(invitationstest.OpList, 3, boom) // and the lookup that would settle it fails
-	report, err := c.InviteMany(t.Context(), items, invitations.BulkOptions{})
+	srv.FailNext(invitations.OpList, 3, boom) // and the lookup that would settle it fails
+	report, err := lifecycle.New(c).InviteMany(t.Context(), items, lifecycle.InviteOptions{})
 	require.NoError(t, err)
-	assert.Equal(t, 10, report.Counts[invitations.BulkFailed])
+	assert.Equal(t, 10, report.Counts[lifecycle.Failed])
 	assert.ErrorIs(t, report.Entries[0].Err, invitations.ErrOutcomeUnknown)
 	assert.Equal(t, 10, srv.Len(), "it was carried out")
 
-	resumed, err := c.InviteMany(t.Context(), items, invitations.BulkOptions{Resume: report})
+	resumed, err := lifecycle.New(c).InviteMany(t.Context(), items, lifecycle.InviteOptions{Resume: report})
 	require.NoError(t, err)
-	assert.Equal(t, 10, resumed.Counts[invitations.BulkAlreadyInvited])
+	assert.Equal(t, 10, resumed.Counts[lifecycle.AlreadyInvited])
 	assert.True(t, resumed.Complete)
 	assert.Equal(t, 10, srv.Len())
 }
@@ -258,19 +259,19 @@ func TestInviteManyStopsOnAWrongKeyAndOnRepeatedFailures(t *testing.T) {
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	wrong, err := invitations.New("sk_test_wrong", invitations.WithBaseURL(srv.URL))
 	require.NoError(t, err)
-	report, err := wrong.InviteMany(t.Context(), addresses("w", 30), invitations.BulkOptions{})
+	report, err := lifecycle.New(wrong).InviteMany(t.Context(), addresses("w", 30), lifecycle.InviteOptions{})
 	require.ErrorIs(t, err, invitations.ErrUnauthorized)
-	assert.Equal(t, 10, report.Counts[invitations.BulkFailed])
-	assert.Equal(t, 20, report.Counts[invitations.BulkNotSent])
+	assert.Equal(t, 10, report.Counts[lifecycle.Failed])
+	assert.Equal(t, 20, report.Counts[lifecycle.NotSent])
 	assert.Equal(t, 1, report.Calls)
 
 	broken := invitationstest.Fault{Status: 500, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"errors":[{"code":"internal_clerk_error","message":"x","long_message":"boom"}]}`}
-	srv.FailNext(invitationstest.OpBulk, 100, broken)
-	report, err = srv.Client.InviteMany(t.Context(), addresses("f", 100), invitations.BulkOptions{})
+	srv.FailNext(invitations.OpBulkCreate, 100, broken)
+	report, err = lifecycle.New(srv.Client).InviteMany(t.Context(), addresses("f", 100), lifecycle.InviteOptions{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "5 failed calls in a row")
-	assert.Equal(t, 50, report.Counts[invitations.BulkFailed])
-	assert.Equal(t, 50, report.Counts[invitations.BulkNotSent])
+	assert.Equal(t, 50, report.Counts[lifecycle.Failed])
+	assert.Equal(t, 50, report.Counts[lifecycle.NotSent])
 }
 
 func TestInviteManyProgressIsSafeToUseFromTheCaller(t *testing.T) {
@@ -278,7 +279,7 @@ func TestInviteManyProgressIsSafeToUseFromTheCaller(t *testing.T) {
 	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
 	var mu sync.Mutex
 	var settled []string
-	_, err := srv.Client.InviteMany(t.Context(), addresses("g", 25), invitations.BulkOptions{Progress: func(p invitations.BulkProgress) {
+	_, err := lifecycle.New(srv.Client).InviteMany(t.Context(), addresses("g", 25), lifecycle.InviteOptions{Progress: func(p lifecycle.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, e := range p.Settled {

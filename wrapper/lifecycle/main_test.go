@@ -1,0 +1,9 @@
+package lifecycle_test
+
+import (
+	"testing"
+
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
