@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	clerkinvitations "github.com/clerk-invitations/clerk-invitations-go"
+	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/specvalidate"
 )
 
@@ -275,4 +276,18 @@ func TestControlSpecIsValid(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 14, n, "the control plane's operations")
+}
+
+// TestControlPlaneOperationsAreTheOperations: the operations control.yaml lets a fault name
+// are the project's one list of operation names (internal/rules), which the client exports
+// and the embedded Clerk routes by.
+func TestControlPlaneOperationsAreTheOperations(t *testing.T) {
+	t.Parallel()
+	doc, err := specvalidate.Load(clerkinvitations.ControlSpec)
+	require.NoError(t, err)
+	var enum []string
+	for _, v := range doc.Components.Schemas["FaultInjection"].Value.Properties["operation"].Value.Enum {
+		enum = append(enum, v.(string))
+	}
+	assert.ElementsMatch(t, rules.Ops, enum)
 }

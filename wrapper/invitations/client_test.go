@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
 )
@@ -162,13 +163,34 @@ func TestContextCancellationIsReturnedWrapped(t *testing.T) {
 	f.findings.Take()
 }
 
+// TestNilContextIsAnErrorNotAPanic calls every method that takes a context with a nil one.
 func TestNilContextIsAnErrorNotAPanic(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	//lint:ignore SA1012 the point is a caller passing nil
-	_, err := f.client.Revoke(nil, "inv_1") //nolint:staticcheck
-	require.ErrorContains(t, err, "invitations: revoke: nil context")
+	testkit.CheckNilContext(t, f.client, "inv_1", "ada@example.com", invitations.CreateParams{EmailAddress: "ada@example.com"},
+		[]invitations.CreateParams{{EmailAddress: "ada@example.com"}}, invitations.OpCreate)
 	assert.Empty(t, f.sent())
+}
+
+// TestEachRequestHasItsOwnHeaderValues: a transport that edits a request's headers in place (a
+// careless logger masking the key, say) changes that request only.
+func TestEachRequestHasItsOwnHeaderValues(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
+	next := srv.HTTPClient().Transport
+	masking := roundTripper(func(req *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(req)
+		for _, name := range []string{"Authorization", "Clerk-Api-Version", "User-Agent", "Accept"} {
+			req.Header[name][0] = "[masked]"
+		}
+		return resp, err
+	})
+	c, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(&http.Client{Transport: masking}))
+	require.NoError(t, err)
+	for range 3 {
+		_, err := c.List(t.Context(), invitations.ListParams{})
+		require.NoError(t, err)
+	}
 }
 
 func TestClientIsSafeForConcurrentUse(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/clerk-invitations/clerk-invitations-go/internal/testkit"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/invitations/invitationstest"
 	"github.com/clerk-invitations/clerk-invitations-go/wrapper/lifecycle"
@@ -231,4 +232,13 @@ func TestReissueWhenTheRevokeFails(t *testing.T) {
 	assert.Equal(t, invitations.StatusPending, d.Status, "the person keeps a working invitation either way")
 	d, _ = srv.Lookup(got.New.ID)
 	assert.Equal(t, invitations.StatusPending, d.Status)
+}
+
+// TestNilContextIsAnErrorNotAPanic calls every method that takes a context with a nil one.
+func TestNilContextIsAnErrorNotAPanic(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t)
+	testkit.CheckNilContext(t, lifecycle.New(srv.Client), "ada@example.com", invitations.CreateParams{EmailAddress: "ada@example.com"},
+		[]invitations.CreateParams{{EmailAddress: "ada@example.com"}})
+	assert.Zero(t, srv.Len())
 }
