@@ -1000,7 +1000,7 @@ type ListInvitationsResponse422Headers struct {
 // ListInvitationsResponse429Headers the declared response headers of an HTTP 429 response for ListInvitations
 type ListInvitationsResponse429Headers struct {
 	ClerkTraceID *string
-	RetryAfter   int
+	RetryAfter   string
 }
 
 // ListInvitationsResponse5XXHeaders the declared response headers of an HTTP 5XX response for ListInvitations
@@ -1126,7 +1126,7 @@ type CreateInvitationResponse422Headers struct {
 // CreateInvitationResponse429Headers the declared response headers of an HTTP 429 response for CreateInvitation
 type CreateInvitationResponse429Headers struct {
 	ClerkTraceID *string
-	RetryAfter   int
+	RetryAfter   string
 }
 
 // CreateInvitationResponse5XXHeaders the declared response headers of an HTTP 5XX response for CreateInvitation
@@ -1252,7 +1252,7 @@ type CreateBulkInvitationsResponse422Headers struct {
 // CreateBulkInvitationsResponse429Headers the declared response headers of an HTTP 429 response for CreateBulkInvitations
 type CreateBulkInvitationsResponse429Headers struct {
 	ClerkTraceID *string
-	RetryAfter   int
+	RetryAfter   string
 }
 
 // CreateBulkInvitationsResponse5XXHeaders the declared response headers of an HTTP 5XX response for CreateBulkInvitations
@@ -1383,7 +1383,7 @@ type DeleteInvitationResponse422Headers struct {
 // DeleteInvitationResponse429Headers the declared response headers of an HTTP 429 response for DeleteInvitation
 type DeleteInvitationResponse429Headers struct {
 	ClerkTraceID *string
-	RetryAfter   int
+	RetryAfter   string
 }
 
 // DeleteInvitationResponse5XXHeaders the declared response headers of an HTTP 5XX response for DeleteInvitation
@@ -1523,7 +1523,7 @@ type RevokeInvitationResponse422Headers struct {
 // RevokeInvitationResponse429Headers the declared response headers of an HTTP 429 response for RevokeInvitation
 type RevokeInvitationResponse429Headers struct {
 	ClerkTraceID *string
-	RetryAfter   int
+	RetryAfter   string
 }
 
 // RevokeInvitationResponse5XXHeaders the declared response headers of an HTTP 5XX response for RevokeInvitation
@@ -1880,8 +1880,8 @@ func ParseListInvitationsResponse(rsp *http.Response) (*ListInvitationsResponse,
 			headers.ClerkTraceID = &value
 		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = value
@@ -2021,8 +2021,8 @@ func ParseCreateInvitationResponse(rsp *http.Response) (*CreateInvitationRespons
 			headers.ClerkTraceID = &value
 		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = value
@@ -2162,8 +2162,8 @@ func ParseCreateBulkInvitationsResponse(rsp *http.Response) (*CreateBulkInvitati
 			headers.ClerkTraceID = &value
 		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = value
@@ -2320,8 +2320,8 @@ func ParseDeleteInvitationResponse(rsp *http.Response) (*DeleteInvitationRespons
 			headers.ClerkTraceID = &value
 		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = value
@@ -2478,8 +2478,8 @@ func ParseRevokeInvitationResponse(rsp *http.Response) (*RevokeInvitationRespons
 			headers.ClerkTraceID = &value
 		}
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
-			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.RetryAfter = value
@@ -2884,7 +2884,7 @@ type ServerErrorTextResponse struct {
 
 type TooManyRequestsResponseHeaders struct {
 	ClerkTraceID *string
-	RetryAfter   int
+	RetryAfter   string
 }
 type TooManyRequestsJSONResponse struct {
 	Body ClerkErrors

@@ -150,6 +150,7 @@ func TestCheckResponseStrictAndTolerant(t *testing.T) {
 		{name: "undocumented status", status: 409, header: jsonCT, body: `{"errors":[]}`, strictFails: true, tolerantErr: true},
 		{name: "429 with Retry-After", status: 429, header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"3"}}, body: `{"errors":[]}`},
 		{name: "429 without Retry-After", status: 429, header: jsonCT, body: `{"errors":[]}`, strictFails: true, tolerantErr: true},
+		{name: "429 with a date", status: 429, header: http.Header{"Content-Type": {"application/json"}, "Retry-After": {"Wed, 21 Oct 2026 07:28:00 GMT"}}, body: `{"errors":[]}`, strictFails: true, tolerantErr: true},
 		{name: "error without errors", status: 404, header: jsonCT, body: `{}`, strictFails: true, tolerantErr: true},
 		{name: "html 502", status: 502, header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, body: "<html></html>"},
 	}
