@@ -295,7 +295,6 @@ func (s *Server) SetClock(t time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.frozen, s.base = true, t
-	s.gen++ // statuses by expiry may have changed
 }
 
 // ClearFaults forgets every injected fault.
@@ -364,8 +363,7 @@ func (s *Server) SetState(st control.State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.records, s.byAddr, s.order, s.users = map[string]*record{}, map[string][]*record{}, nil, map[string]bool{}
-	s.createdInOrder, s.revoked, s.seq = true, 0, 0
-	s.gen++ // every cached view is of the records replaced
+	s.seq = 0
 	for _, d := range st.Invitations {
 		inv := d.Invitation
 		inv.Object = generated.InvitationObjectInvitation

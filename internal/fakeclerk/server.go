@@ -11,7 +11,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -85,35 +84,19 @@ type Server struct {
 	records map[string]*record
 	byAddr  map[string][]*record // by lower-cased email address, for duplicate checks
 	order   []*record            // every record, by seq: creation order
-	// createdInOrder holds while created_at never decreases along order (it can only fail
-	// to when a test moves the clock back), so that lists by created_at need no sort.
-	createdInOrder bool
-	gen            uint64 // changes whenever a record is added or removed or its expiry changes
-	revoked        int    // records revoked: an unfiltered list counts the others without a scan
-	seq            int64
-	users          map[string]bool // lower-cased addresses of registered users
-	faults         map[Operation][]Fault
-	limits         *limiter
-	control        http.Handler // nil without Options.Control
+	seq     int64
+	users   map[string]bool // lower-cased addresses of registered users
+	faults  map[Operation][]Fault
+	limits  *limiter
+	control http.Handler // nil without Options.Control
 
 	logMu    sync.Mutex
 	requests []RequestRecord // the most recent maxLoggedRequests, oldest first
-
-	// views caches order sorted by another field, for lists; a view is valid while its gen
-	// is the server's. viewMu lets readers holding mu for reading fill the cache.
-	viewMu sync.Mutex
-	views  map[string]view
-}
-
-type view struct {
-	gen  uint64
-	recs []*record
 }
 
 // record is one invitation plus what only the server knows.
 type record struct {
 	inv            generated.Invitation
-	json           []byte // inv encoded; replaced, never modified, whenever inv changes
 	lower          string // inv.EmailAddress lower-cased
 	lowerID        string // inv.ID lower-cased
 	seq            int64
@@ -127,16 +110,14 @@ type record struct {
 // New returns a Server. Mount its Handler under any prefix; paths are matched below "/v1".
 func New(opts Options) *Server {
 	s := &Server{
-		secretKey:      opts.SecretKey,
-		acceptURL:      opts.AcceptURL,
-		maxBody:        opts.MaxBodyBytes,
-		maxStored:      opts.MaxInvitations,
-		records:        map[string]*record{},
-		byAddr:         map[string][]*record{},
-		views:          map[string]view{},
-		createdInOrder: true,
-		users:          map[string]bool{},
-		faults:         map[Operation][]Fault{},
+		secretKey: opts.SecretKey,
+		acceptURL: opts.AcceptURL,
+		maxBody:   opts.MaxBodyBytes,
+		maxStored: opts.MaxInvitations,
+		records:   map[string]*record{},
+		byAddr:    map[string][]*record{},
+		users:     map[string]bool{},
+		faults:    map[Operation][]Fault{},
 	}
 	if s.secretKey == "" {
 		s.secretKey = "sk_test_" + randomString(32)
@@ -214,7 +195,6 @@ func (s *Server) Accept(id string) error {
 	r.accepted = true
 	r.inv.Status = generated.InvitationStatusAccepted
 	r.inv.UpdatedAt = s.nowLocked().UnixMilli()
-	r.render()
 	s.users[strings.ToLower(r.inv.EmailAddress)] = true
 	return nil
 }
@@ -231,8 +211,6 @@ func (s *Server) Expire(id string) error {
 	r.inv.ExpiresAt = now
 	r.inv.Status = generated.InvitationStatusExpired
 	r.inv.UpdatedAt = now
-	r.render()
-	s.gen++ // the expiry moved: views by expires_at are stale
 	return nil
 }
 
@@ -283,10 +261,7 @@ func (s *Server) Len() int {
 // refreshLocked turns a pending invitation past its expiry into an expired one. It needs mu
 // held for writing; readers use statusAt instead.
 func (s *Server) refreshLocked(r *record) {
-	if st := r.statusAt(s.nowLocked().UnixMilli()); st != r.inv.Status {
-		r.inv.Status = st
-		r.render()
-	}
+	r.inv.Status = r.statusAt(s.nowLocked().UnixMilli())
 }
 
 // statusAt is r's status at now (Unix milliseconds): a pending invitation past its expiry is
@@ -296,19 +271,6 @@ func (r *record) statusAt(now int64) generated.InvitationStatus {
 		return generated.InvitationStatusExpired
 	}
 	return r.inv.Status
-}
-
-// render re-encodes r.inv into r.json, after every change to it.
-func (r *record) render() { r.json = encodeInvitation(r.inv) }
-
-// encodeInvitation is inv as Clerk's JSON. It cannot fail: every field is a plain value, and
-// public_metadata was decoded from JSON.
-func encodeInvitation(inv generated.Invitation) []byte {
-	b, err := json.Marshal(inv)
-	if err != nil {
-		panic("fakeclerk: encoding an invitation: " + err.Error())
-	}
-	return b
 }
 
 func (s *Server) authorized(r *http.Request) *apiError {

@@ -5,15 +5,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/clerk-invitations/clerk-invitations-go/generated"
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
-// createFields are the fields of a create object, in the order their errors are reported.
-var createFields = []string{"email_address", "public_metadata", "redirect_url", "notify", "ignore_existing", "expires_in_days", "template_slug"}
+// The fields a create object (createFields) and a bulk item (bulkFields) may carry: the JSON
+// names of the generated request bodies, so that a field openapi.yaml declares is accepted
+// after make generate alone, and any other is refused with Clerk's 422 naming it.
+var (
+	createFields = jsonNames(reflect.TypeFor[generated.CreateInvitationParams]())
+	bulkFields   = jsonNames(reflect.TypeFor[generated.BulkInvitationParams]())
+)
+
+// jsonNames returns the names encoding/json gives the fields of struct type t.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
 
 // checkCreateBody checks a create (bulk=false) or bulk create body the way Clerk does, before
 // anything is decoded or stored: malformed JSON is a 400 request_body_invalid, a bad field a 422
@@ -36,7 +54,7 @@ func checkCreateBody(raw []byte, bulk bool) *apiError {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	if !bulk {
-		obj, unknown, ok := readCreateObject(dec)
+		obj, unknown, ok := readCreateObject(dec, createFields)
 		if !ok {
 			return errBodyInvalid("The request body must be a JSON object.")
 		}
@@ -66,7 +84,7 @@ func checkCreateBody(raw []byte, bulk bool) *apiError {
 	_, _ = dec.Token() // [
 	var entries []generated.ClerkError
 	for i := 0; dec.More() && len(entries) < maxErrorEntries; i++ {
-		obj, unknown, ok := readCreateObject(dec)
+		obj, unknown, ok := readCreateObject(dec, bulkFields)
 		if !ok {
 			return errBodyInvalid(fmt.Sprintf("Item %d of the request body is not a JSON object.", i))
 		}
@@ -78,11 +96,11 @@ func checkCreateBody(raw []byte, bulk bool) *apiError {
 	return nil
 }
 
-// readCreateObject reads the next value of dec, which holds valid JSON, as a create object: the
-// values of its known fields, and the names of its unknown ones in the order sent. It stops at
+// readCreateObject reads the next value of dec, which holds valid JSON, as a create object with
+// the given fields: the values of those it holds, and the names of the others in the order sent. It stops at
 // maxErrorEntries unknown names, the most an answer reports (the answer is then those entries,
 // and dec is left inside the object). ok is false when the value is not an object.
-func readCreateObject(dec *json.Decoder) (obj map[string]any, unknown []string, ok bool) {
+func readCreateObject(dec *json.Decoder, fields []string) (obj map[string]any, unknown []string, ok bool) {
 	if tok, _ := dec.Token(); tok != json.Delim('{') {
 		if d, isDelim := tok.(json.Delim); isDelim {
 			skipRest(dec, d)
@@ -93,7 +111,7 @@ func readCreateObject(dec *json.Decoder) (obj map[string]any, unknown []string, 
 	for dec.More() && len(unknown) < maxErrorEntries {
 		tok, _ := dec.Token()
 		name, _ := tok.(string)
-		if slices.Contains(createFields, name) {
+		if slices.Contains(fields, name) {
 			var v any
 			_ = dec.Decode(&v)
 			obj[name] = v
