@@ -14,9 +14,10 @@ import (
 
 // TestASpecChangeReachesClientAndServer proves the project's shape: a change to Clerk's API is
 // made once, in openapi.yaml, and make generate carries it to the client and to the embedded
-// Clerk. In a scratch copy of the module it renames the revoke path and the invitation's url
-// field on the wire, regenerates generated/, and runs testdata/planted/planted_test.go there
-// beside the unchanged wrapper.
+// Clerk. In a scratch copy of the module it renames the revoke path, the invitation's url and
+// the page's total_count on the wire (keeping their Go names), declares a new optional field
+// in both create schemas, regenerates generated/, and runs testdata/planted/planted_test.go
+// there beside the unchanged wrapper and embedded Clerk.
 func TestASpecChangeReachesClientAndServer(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -48,13 +49,23 @@ func TestASpecChangeReachesClientAndServer(t *testing.T) {
 
 	spec, err := os.ReadFile("openapi.yaml")
 	require.NoError(t, err)
-	for _, change := range [][2]string{
-		{"  /invitations/{invitation_id}/revoke:\n", "  /invitations/{invitation_id}/cancel:\n"},
+	for _, change := range []struct {
+		from, to string
+		n        int // how many times from occurs
+	}{
+		{"  /invitations/{invitation_id}/revoke:\n", "  /invitations/{invitation_id}/cancel:\n", 1},
 		{"        url:\n          type: string\n          description: The link that accepts the invitation.\n",
-			"        accept_url:\n          x-go-name: URL\n          type: string\n          description: The link that accepts the invitation.\n"},
+			"        accept_url:\n          x-go-name: URL\n          type: string\n          description: The link that accepts the invitation.\n", 1},
+		// A new optional field in both create schemas, the single one and the bulk item.
+		{"        email_address:\n          type: string\n          format: email\n          description: Who is invited.\n",
+			"        email_address:\n          type: string\n          format: email\n          description: Who is invited.\n" +
+				"        locale:\n          type: string\n          description: The language of the email.\n", 2},
+		// The page's total, renamed on the wire; the Go name stays.
+		{"        - total_count\n", "        - total\n", 1},
+		{"        total_count:\n", "        total:\n          x-go-name: TotalCount\n", 1},
 	} {
-		require.Equal(t, 1, bytes.Count(spec, []byte(change[0])), "openapi.yaml no longer holds %q: update the planted change", change[0])
-		spec = bytes.Replace(spec, []byte(change[0]), []byte(change[1]), 1)
+		require.Equal(t, change.n, bytes.Count(spec, []byte(change.from)), "openapi.yaml no longer holds %q %d times: update the planted change", change.from, change.n)
+		spec = bytes.ReplaceAll(spec, []byte(change.from), []byte(change.to))
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "openapi.yaml"), spec, 0o644))
 
@@ -73,5 +84,5 @@ func TestASpecChangeReachesClientAndServer(t *testing.T) {
 	planted, err := os.ReadFile(filepath.Join("testdata", "planted", "planted_test.go"))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "wrapper", "invitations", "planted_test.go"), planted, 0o644))
-	run("test", "-count=1", "-run", "^TestPlantedSpecChange$", "./wrapper/invitations")
+	run("test", "-count=1", "-run", "^TestPlanted", "./wrapper/invitations")
 }
