@@ -41,22 +41,17 @@ func New(overall rules.Budget, perOp map[string]rules.Budget) *Limiter {
 	return l
 }
 
-// Wait blocks until a call of op fits every budget and no block, then counts it from now. It
-// returns ctx's error, without counting the call, when ctx ends first.
-func (l *Limiter) Wait(ctx context.Context, op string) error {
-	_, err := l.Take(ctx, op)
-	return err
-}
-
-// Take is Wait for a call whose end the caller reports: Done on the Ticket, once the answer
-// has come or the attempt has failed, moves the call's time in every budget to that moment.
+// Take blocks until a call of op fits every budget and no block, counts it from now, and
+// returns its Ticket; or ctx's error, counting nothing, when ctx ends first. Done on the
+// Ticket, once the answer has come or the attempt has failed, moves the call's time in every
+// budget to that moment.
 func (l *Limiter) Take(ctx context.Context, op string) (Ticket, error) {
 	id, err := l.wait(ctx, op, true)
 	return Ticket{l: l, op: op, id: id}, err
 }
 
-// Ready blocks until a call of op would fit, like Wait, but does not count one: for a caller
-// that must wait where it can still be interrupted, and then make the call through Wait.
+// Ready blocks until a call of op would fit, like Take, but counts none: for a caller that must
+// wait where it can still be interrupted, and then make the call through Take.
 func (l *Limiter) Ready(ctx context.Context, op string) error {
 	_, err := l.wait(ctx, op, false)
 	return err

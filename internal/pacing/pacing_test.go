@@ -21,7 +21,7 @@ func callTimes(t *testing.T, l *Limiter, t0 time.Time, op string, n int) []time.
 	t.Helper()
 	var out []time.Duration
 	for range n {
-		require.NoError(t, l.Wait(t.Context(), op))
+		require.NoError(t, wait(t.Context(), l, op))
 		out = append(out, time.Since(t0))
 	}
 	return out
@@ -54,9 +54,9 @@ func TestOverallBudgetCountsEveryOperation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		t0 := time.Now()
 		l := New(rules.Budget{Calls: 2, Per: 10 * time.Second}, nil)
-		require.NoError(t, l.Wait(t.Context(), "create"))
-		require.NoError(t, l.Wait(t.Context(), "list"))
-		require.NoError(t, l.Wait(t.Context(), "revoke"))
+		require.NoError(t, wait(t.Context(), l, "create"))
+		require.NoError(t, wait(t.Context(), l, "list"))
+		require.NoError(t, wait(t.Context(), l, "revoke"))
 		assert.Equal(t, 10*time.Second, time.Since(t0))
 	})
 }
@@ -68,9 +68,9 @@ func TestBlockHoldsAnOperationBack(t *testing.T) {
 		l := New(rules.Budget{}, nil)
 		l.Block("bulk", t0.Add(42*time.Second))
 		l.Block("bulk", t0.Add(5*time.Second)) // an earlier block does not shorten it
-		require.NoError(t, l.Wait(t.Context(), "list"))
+		require.NoError(t, wait(t.Context(), l, "list"))
 		assert.Equal(t, time.Duration(0), time.Since(t0), "other operations go at once")
-		require.NoError(t, l.Wait(t.Context(), "bulk"))
+		require.NoError(t, wait(t.Context(), l, "bulk"))
 		assert.Equal(t, 42*time.Second, time.Since(t0))
 	})
 }
@@ -79,15 +79,15 @@ func TestWaitHonoursTheContext(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		l := New(rules.Budget{Calls: 1, Per: time.Hour}, nil)
-		require.NoError(t, l.Wait(t.Context(), "create"))
+		require.NoError(t, wait(t.Context(), l, "create"))
 		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 		defer cancel()
-		err := l.Wait(ctx, "create")
+		err := wait(ctx, l, "create")
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 		// The refused call was not counted: a new window lets exactly one more through.
 		cancelled, cancel2 := context.WithCancel(t.Context())
 		cancel2()
-		assert.ErrorIs(t, l.Wait(cancelled, "list"), context.Canceled)
+		assert.ErrorIs(t, wait(cancelled, l, "list"), context.Canceled)
 	})
 }
 
@@ -102,7 +102,7 @@ func TestConcurrentWaitersShareTheBudget(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 80 {
 			wg.Go(func() {
-				if l.Wait(ctx, "list") == nil {
+				if wait(ctx, l, "list") == nil {
 					mu.Lock()
 					went++
 					mu.Unlock()
@@ -119,7 +119,7 @@ func TestZeroBudgetsAllowEverything(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		l := New(rules.Budget{}, map[string]rules.Budget{"create": {}})
 		for range 1000 {
-			require.NoError(t, l.Wait(t.Context(), "create"))
+			require.NoError(t, wait(t.Context(), l, "create"))
 		}
 	})
 }
@@ -132,7 +132,7 @@ func TestReadyWaitsWithoutCounting(t *testing.T) {
 		require.NoError(t, l.Ready(t.Context(), "bulk"))
 		require.NoError(t, l.Ready(t.Context(), "bulk"))
 		assert.Equal(t, time.Duration(0), time.Since(t0), "Ready counts nothing")
-		require.NoError(t, l.Wait(t.Context(), "bulk"))
+		require.NoError(t, wait(t.Context(), l, "bulk"))
 		require.NoError(t, l.Ready(t.Context(), "bulk"))
 		assert.Equal(t, time.Minute, time.Since(t0), "Ready waits for the budget like Wait")
 	})
@@ -163,4 +163,11 @@ func TestDoneCountsTheCallFromItsEnd(t *testing.T) {
 		Ticket{}.Done()
 		assert.Equal(t, []time.Duration{20 * time.Second}, callTimes(t, l, t0, "bulk", 1))
 	})
+}
+
+// wait is a call of op counted from when it may go, as by Take with its Ticket done at once.
+func wait(ctx context.Context, l *Limiter, op string) error {
+	ticket, err := l.Take(ctx, op)
+	ticket.Done()
+	return err
 }

@@ -1,13 +1,11 @@
 // Package retry sends a client's requests with retries, pacing and logging. Its Doer is the
-// generated client's HttpRequestDoer: every request of a call goes through it, and it decides,
-// attempt by attempt, whether to send the request again.
+// generated client's HttpRequestDoer: every attempt of a call goes through it.
 //
-// Whether that is safe depends on the call, which the client describes in a Call stored in the
-// request's context (With). A read is retried after any transient failure. A write (create, bulk create,
-// revoke, delete) has no idempotency key: after a failure that leaves it unknown whether the
-// server acted — the request went out and no usable answer came back — it is sent again only
-// when the call says the server would refuse a repeat instead of acting twice (RetryAmbiguous),
-// and the Call records that it may have taken effect, so that the client can reconcile.
+// The client describes each call in a Call stored in the request's context (With). A read is
+// retried after any transient failure. A write has no idempotency key: after an attempt that
+// may have taken effect without a usable answer, it is sent again only when the server would
+// refuse a repeat rather than act twice (RetryAmbiguous), and the Call records MaybeApplied so
+// that the client can settle the outcome.
 package retry
 
 import (
@@ -17,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -29,32 +28,23 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/pacing"
 )
 
-// Call describes one client call and collects what happened to it. The client stores it in the
-// request's context with With; Do reads the description and fills in the rest.
+// Call describes one client call; Do fills in Attempts and MaybeApplied.
 type Call struct {
-	Op    string // one of the rules.Op… names: for pacing and logs
-	Write bool   // the call changes state and has no idempotency key
-	// RetryAmbiguous allows a write to be sent again after an attempt that may have taken
-	// effect, because the server refuses a repeat (duplicate_record, already revoked, 404)
-	// rather than acting twice.
-	RetryAmbiguous bool
+	Op             string // an operation name (rules.Op…), for pacing and logs
+	Write          bool   // the call changes state and has no idempotency key
+	RetryAmbiguous bool   // the server refuses a repeat of this write rather than acting twice
 
 	Attempts     int  // attempts made
-	MaybeApplied bool // an attempt of a write may have taken effect without a usable answer
+	MaybeApplied bool // the write may have taken effect without a usable answer (the client may set it too)
 }
 
 // Policy bounds the retries of a call.
 type Policy struct {
-	MaxRetries int           // attempts after the first; 0 disables retries
+	MaxRetries int           // attempts after the first
 	MaxWait    time.Duration // longest wait before an attempt; a longer Retry-After ends the call
 	BaseDelay  time.Duration // backoff before attempt n+1: uniform in [0, min(MaxDelay, BaseDelay·2^(n-1)))
 	MaxDelay   time.Duration
-	MaxBody    int64 // largest response body read
-}
-
-// HTTPDoer is what Doer sends with: an *http.Client, typically.
-type HTTPDoer interface {
-	Do(*http.Request) (*http.Response, error)
+	MaxBody    int64 // largest body read
 }
 
 type callKey struct{}
@@ -64,27 +54,17 @@ func With(ctx context.Context, call *Call) context.Context {
 	return context.WithValue(ctx, callKey{}, call)
 }
 
-// answer is a response read whole: Doer closes every body it opens, so connections are reused
-// and nothing is left for the caller to drain.
-type answer struct {
-	resp *http.Response
-	body []byte // at most Policy.MaxBody bytes
-}
-
 // Doer sends requests with retries.
 type Doer struct {
-	Next   HTTPDoer
+	Next interface {
+		Do(*http.Request) (*http.Response, error)
+	} // an *http.Client, typically
 	Policy Policy
-	// Pacer, when not nil, paces every attempt and, after a 429, holds the operation back until
-	// Retry-After has passed; its waits are bounded only by the context.
-	Pacer  *pacing.Limiter
-	Logger *slog.Logger // nil: no logging
-	Secret string       // never logged: removed from what an answer puts in a log line
-
-	Jitter func() float64 // in [0, 1); nil: math/rand/v2
-	// Skew, when not nil, receives the server's clock less the client's at every answer that
-	// carries a Date header.
-	Skew func(time.Duration)
+	Pacer  *pacing.Limiter     // nil: no pacing; else every attempt waits its turn, and a 429 blocks its operation
+	Logger *slog.Logger        // nil: no logging
+	Secret string              // removed from anything an answer puts in a log line
+	Jitter func() float64      // in [0, 1); nil: math/rand/v2
+	Skew   func(time.Duration) // nil, or told the server's clock less the client's at every Date header
 }
 
 // BodyTooLargeError is returned for a 2xx answer whose body exceeds Policy.MaxBody.
@@ -97,38 +77,61 @@ func (e *BodyTooLargeError) Error() string {
 	return fmt.Sprintf("%d response body exceeds %d bytes", e.StatusCode, e.Limit)
 }
 
-// BodyReadError is returned when an answer's body could not be read to its end (the connection
-// broke, the body was cut short) and no retry followed.
-type BodyReadError struct {
-	StatusCode int
-	Err        error
-}
-
-func (e *BodyReadError) Error() string {
-	return fmt.Sprintf("reading %d response: %v", e.StatusCode, e.Err)
-}
-
-func (e *BodyReadError) Unwrap() error { return e.Err }
-
-// Do sends req for the Call in its context (a read named by the method when there is none), again
-// as the call and the Policy allow, and returns the last answer, or the error that ended the
-// call. The answer's body is read whole and held in memory, as an io.ReadSeeker that a caller
-// may read again from its start; nothing is left for the caller to close. A request with a
-// body must be able to give it again (GetBody, which http.NewRequest sets for in-memory
-// bodies); req itself is sent first and never changed.
+// Do sends req for the Call in its context (a read, without one) as often as the call and the
+// Policy allow, and returns the last answer or the error that ended the call. The answer's body
+// is read whole and held in memory as an io.ReadSeeker, which a caller may read again from its
+// start. A request body must be replayable (GetBody, as http.NewRequest sets for in-memory
+// bodies); req itself is never changed.
 func (d *Doer) Do(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	call, _ := ctx.Value(callKey{}).(*Call)
 	if call == nil {
 		call = &Call{Op: req.Method}
 	}
-	ans, err := d.send(req, call)
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		var ticket pacing.Ticket
+		if d.Pacer != nil {
+			var err error
+			if ticket, err = d.Pacer.Take(ctx, call.Op); err != nil {
+				return nil, err
+			}
+		}
+		call.Attempts = attempt
+		began := time.Now()
+		resp, sent, err := d.attempt(req, attempt)
+		took := time.Since(began)
+		ticket.Done() // the server had the request by now, if it ever will
+
+		wait, retry := d.backoff(attempt), false
+		switch {
+		case err != nil:
+			var tooLarge *BodyTooLargeError
+			call.MaybeApplied = call.MaybeApplied || sent && call.Write
+			retry = !errors.As(err, &tooLarge) && ctx.Err() == nil && !(sent && call.Write && !call.RetryAmbiguous)
+		case retryable(resp.StatusCode):
+			d.answered(resp)
+			if resp.StatusCode != http.StatusTooManyRequests && call.Write {
+				call.MaybeApplied = true // a proxy's 502/503/504 may stand in front of a server that acted
+			}
+			retry = resp.StatusCode == http.StatusTooManyRequests || !call.Write || call.RetryAmbiguous
+			if ra := ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); resp.StatusCode == http.StatusTooManyRequests && ra > 0 {
+				wait = ra
+				if d.Pacer != nil {
+					d.Pacer.Block(call.Op, time.Now().Add(min(ra, maxBlock)))
+				}
+			}
+		default:
+			d.answered(resp)
+		}
+		if !retry || attempt > d.Policy.MaxRetries || err == nil && wait > d.Policy.MaxWait {
+			d.log(ctx, call, resp, took, err, -1)
+			return resp, err
+		}
+		d.log(ctx, call, resp, took, err, wait)
+		if err := pacing.Sleep(ctx, wait); err != nil {
+			return nil, err
+		}
 	}
-	ans.resp.Body = body{bytes.NewReader(ans.body)}
-	ans.resp.ContentLength = int64(len(ans.body))
-	return ans.resp, nil
 }
 
 // body is the body of an answer Do returns.
@@ -136,162 +139,70 @@ type body struct{ *bytes.Reader }
 
 func (body) Close() error { return nil }
 
-func (d *Doer) send(req *http.Request, call *Call) (answer, error) {
-	ctx := req.Context()
-	for attempt := 1; ; attempt++ {
-		var ticket pacing.Ticket
-		if d.Pacer != nil {
-			var err error
-			if ticket, err = d.Pacer.Take(ctx, call.Op); err != nil {
-				return answer{}, err
-			}
-		}
-		call.Attempts = attempt
-		began := time.Now()
-		ans, sent, err := d.attempt(req, attempt)
-		took := time.Since(began)
-		ticket.Done() // the server had the request by now, if it ever will
-
-		var wait time.Duration
-		switch {
-		case err == nil && ans.resp.StatusCode >= 200 && ans.resp.StatusCode < 300:
-			d.answered(ans)
-			d.log(ctx, slog.LevelDebug, call, ans.resp, took, nil, 0)
-			return ans, nil
-
-		case err == nil && retryableStatus(ans.resp.StatusCode):
-			d.answered(ans)
-			if ans.resp.StatusCode != http.StatusTooManyRequests && call.Write {
-				// A proxy's 502/503/504 may stand in front of a server that acted.
-				call.MaybeApplied = true
-				if !call.RetryAmbiguous {
-					d.log(ctx, slog.LevelDebug, call, ans.resp, took, nil, 0)
-					return ans, nil
-				}
-			}
-			wait = d.backoff(attempt)
-			if ans.resp.StatusCode == http.StatusTooManyRequests {
-				if ra := ParseRetryAfter(ans.resp.Header.Get("Retry-After"), time.Now()); ra > 0 {
-					wait = ra
-					if d.Pacer != nil {
-						d.Pacer.Block(call.Op, time.Now().Add(min(ra, maxBlock)))
-					}
-				}
-			}
-			if attempt > d.Policy.MaxRetries || wait > d.Policy.MaxWait {
-				d.log(ctx, slog.LevelDebug, call, ans.resp, took, nil, 0)
-				return ans, nil
-			}
-			d.log(ctx, slog.LevelInfo, call, ans.resp, took, nil, wait)
-
-		case err == nil:
-			d.answered(ans)
-			d.log(ctx, slog.LevelDebug, call, ans.resp, took, nil, 0)
-			return ans, nil
-
-		default:
-			var tooLarge *BodyTooLargeError
-			if errors.As(err, &tooLarge) {
-				// The server acted and answered; only the answer is unusable.
-				call.MaybeApplied = call.MaybeApplied || call.Write
-				d.log(ctx, slog.LevelWarn, call, nil, took, err, 0)
-				return answer{}, err
-			}
-			if sent && call.Write {
-				call.MaybeApplied = true
-			}
-			if ctx.Err() != nil || sent && call.Write && !call.RetryAmbiguous || attempt > d.Policy.MaxRetries {
-				d.log(ctx, slog.LevelWarn, call, nil, took, err, 0)
-				return answer{}, err
-			}
-			wait = d.backoff(attempt)
-			d.log(ctx, slog.LevelInfo, call, nil, took, err, wait)
-		}
-		if err := pacing.Sleep(ctx, wait); err != nil {
-			return answer{}, err
-		}
-	}
-}
-
-// attempt sends req once more and reads its answer. sent reports whether the request may have
-// reached the server when err is not nil.
-func (d *Doer) attempt(req *http.Request, attempt int) (ans answer, sent bool, err error) {
+// attempt sends req once more and reads its answer whole. sent reports whether the request may
+// have reached the server when err is not nil.
+func (d *Doer) attempt(req *http.Request, attempt int) (resp *http.Response, sent bool, err error) {
 	r := req
 	if attempt > 1 {
 		// A fresh request: the transport may still hold the last one.
 		r = req.WithContext(req.Context())
 		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 			if r.Body, err = req.GetBody(); err != nil {
-				return ans, false, fmt.Errorf("replaying the request body: %w", err)
+				return nil, false, fmt.Errorf("replaying the request body: %w", err)
 			}
 		}
 	}
-	resp, err := d.Next.Do(r)
-	if err != nil {
+	if resp, err = d.Next.Do(r); err != nil {
 		// net/http sends a request again by itself when a reused connection fails before
 		// anything is written; what reaches here was sent, unless no connection was made.
-		return ans, !isDialError(err), err
+		return nil, !isDialError(err), err
 	}
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if ok && resp.ContentLength > d.Policy.MaxBody {
-		resp.Body.Close() // announced too large: not read at all
-		return ans, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
+	defer resp.Body.Close()
+	ok, limit := resp.StatusCode >= 200 && resp.StatusCode < 300, d.Policy.MaxBody
+	if ok && resp.ContentLength > limit {
+		return nil, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: limit} // announced too large: not read
 	}
-	buf, readErr := readBody(resp.Body, resp.ContentLength, d.Policy.MaxBody)
-	resp.Body.Close()
+	buf, err := readBody(resp.Body, resp.ContentLength, limit)
 	switch {
-	case ok && int64(len(buf)) > d.Policy.MaxBody:
-		return ans, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: d.Policy.MaxBody}
-	case readErr != nil:
-		// An answer cut short says too little to act on, even an error: a refusal's code (is it
-		// a duplicate?) is in the body.
-		return ans, true, &BodyReadError{StatusCode: resp.StatusCode, Err: readErr}
-	case int64(len(buf)) > d.Policy.MaxBody:
-		buf = buf[:d.Policy.MaxBody] // an error answer keeps what fits
+	case ok && int64(len(buf)) > limit:
+		return nil, true, &BodyTooLargeError{StatusCode: resp.StatusCode, Limit: limit}
+	case err != nil:
+		// An answer cut short says too little to act on, even a refusal, whose code is in the body.
+		return nil, true, fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err)
 	}
-	return answer{resp: resp, body: buf}, true, nil
+	buf = buf[:min(int64(len(buf)), limit)] // an error answer keeps what fits
+	resp.Body, resp.ContentLength = body{bytes.NewReader(buf)}, int64(len(buf))
+	return resp, true, nil
 }
 
-// readBody reads at most limit+1 bytes, so that a body over the limit can be told apart. A body
-// of announced length is read into a buffer of that size at once.
-func readBody(body io.Reader, length, limit int64) ([]byte, error) {
+// readBody reads at most limit+1 bytes, so that a body over the limit can be told apart; one
+// of announced length into a buffer of that size.
+func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 	if length <= 0 || length > limit {
-		return io.ReadAll(io.LimitReader(body, limit+1))
+		return io.ReadAll(io.LimitReader(r, limit+1))
 	}
 	buf := make([]byte, length)
-	n, err := io.ReadFull(body, buf)
+	n, err := io.ReadFull(r, buf)
 	return buf[:n], err
 }
 
 // answered tells Skew how far the server's clock, read from the Date header, is from the client's.
-func (d *Doer) answered(ans answer) {
-	if d.Skew == nil {
-		return
-	}
-	if date := ans.resp.Header.Get("Date"); date == "" {
-		return
-	} else if t, err := http.ParseTime(date); err == nil {
-		d.Skew(t.Sub(time.Now()))
+func (d *Doer) answered(resp *http.Response) {
+	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil && d.Skew != nil {
+		d.Skew(time.Until(t))
 	}
 }
 
-// retryableStatus: the server or a proxy in front of it is rate limiting or briefly unable.
-func retryableStatus(code int) bool {
-	switch code {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
+// retryable: the server or a proxy in front of it is rate limiting or briefly unable.
+func retryable(code int) bool {
+	return code == http.StatusTooManyRequests || code == http.StatusBadGateway || code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout
 }
 
 // isDialError reports whether err says no connection was made, so nothing was sent.
 func isDialError(err error) bool {
 	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return true
-	}
 	var dnsErr *net.DNSError
-	return errors.As(err, &dnsErr) || errors.Is(err, syscall.ECONNREFUSED)
+	return errors.As(err, &opErr) && opErr.Op == "dial" || errors.As(err, &dnsErr) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
 func (d *Doer) backoff(attempt int) time.Duration {
@@ -306,16 +217,21 @@ func (d *Doer) backoff(attempt int) time.Duration {
 	return time.Duration(jitter() * float64(ceiling))
 }
 
-// log records one attempt: never a body, a query string (it can hold an address) or a header.
-func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *http.Response, took time.Duration, err error, retryIn time.Duration) {
+// log records one attempt, retryIn < 0 when it ends the call: at Debug, or Warn without an
+// answer; before a retry at Info. Never a body, a query string (it can hold an address) or a
+// header.
+func (d *Doer) log(ctx context.Context, call *Call, resp *http.Response, took time.Duration, err error, retryIn time.Duration) {
+	level, msg := slog.LevelInfo, "invitations: retrying"
+	if retryIn < 0 {
+		level, msg = slog.LevelDebug, "invitations: call"
+		if resp == nil {
+			level = slog.LevelWarn
+		}
+	}
 	if d.Logger == nil || !d.Logger.Enabled(ctx, level) {
 		return
 	}
-	attrs := []slog.Attr{
-		slog.String("op", call.Op),
-		slog.Int("attempt", call.Attempts),
-		slog.Duration("duration", took),
-	}
+	attrs := []slog.Attr{slog.String("op", call.Op), slog.Int("attempt", call.Attempts), slog.Duration("duration", took)}
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode))
 		if trace := resp.Header.Get("Clerk-Trace-Id"); trace != "" {
@@ -325,21 +241,20 @@ func (d *Doer) log(ctx context.Context, level slog.Level, call *Call, resp *http
 	if err != nil {
 		attrs = append(attrs, slog.String("error", d.redact(ScrubError(err))))
 	}
-	if retryIn > 0 || level == slog.LevelInfo {
+	if retryIn >= 0 {
 		attrs = append(attrs, slog.Duration("retry_in", retryIn))
-	}
-	msg := "invitations: call"
-	if level == slog.LevelInfo {
-		msg = "invitations: retrying"
 	}
 	d.Logger.LogAttrs(ctx, level, msg, attrs...)
 }
 
-func (d *Doer) redact(s string) string {
-	if d.Secret == "" {
-		return s
+func (d *Doer) redact(s string) string { return string(Redact([]byte(s), d.Secret)) }
+
+// Redact returns b with every copy of secret replaced by "[redacted]".
+func Redact(b []byte, secret string) []byte {
+	if secret == "" || !bytes.Contains(b, []byte(secret)) {
+		return b
 	}
-	return strings.ReplaceAll(s, d.Secret, "[redacted]")
+	return bytes.ReplaceAll(b, []byte(secret), []byte("[redacted]"))
 }
 
 // ScrubError returns err's text without the request URL that *url.Error puts in it: a list's
@@ -355,21 +270,14 @@ func ScrubError(err error) string {
 // maxBlock bounds how long the pacer holds an operation back after one 429.
 const maxBlock = 24 * time.Hour
 
-// maxDuration is the largest time.Duration; a Retry-After longer than that is clamped to it.
-const maxDuration = time.Duration(1<<63 - 1)
-
-// ParseRetryAfter reads a Retry-After value, in seconds or as an HTTP date, as a wait from now.
-// It returns 0 for an absent, unreadable, negative or past value, and clamps a value too large
-// for a time.Duration to the largest one rather than letting it wrap.
+// ParseRetryAfter reads a Retry-After value, in seconds or as an HTTP date, as a wait from now:
+// 0 for an absent, unreadable or past value, and the largest Duration for one too large.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if allDigits(v) {
+	if v != "" && strings.Trim(v, "0123456789") == "" {
 		secs, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || secs > int64(maxDuration/time.Second) {
-			return maxDuration // too many digits for an int64, or for a Duration
+		if err != nil || secs > int64(time.Duration(math.MaxInt64)/time.Second) {
+			return time.Duration(math.MaxInt64)
 		}
 		return time.Duration(secs) * time.Second
 	}
@@ -377,13 +285,4 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now).Round(time.Second)
 	}
 	return 0
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

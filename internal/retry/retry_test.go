@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -338,8 +339,8 @@ func TestParseRetryAfter(t *testing.T) {
 		"1.5":                           0,
 		"soon":                          0,
 		"9223372036":                    9223372036 * time.Second,
-		"9223372037":                    maxDuration,
-		"99999999999999999999999999999": maxDuration, // beyond int64: clamped, not 0
+		"9223372037":                    time.Duration(math.MaxInt64),
+		"99999999999999999999999999999": time.Duration(math.MaxInt64), // beyond int64: clamped, not 0
 		now.Add(90 * time.Second).Format(http.TimeFormat): 90 * time.Second,
 		now.Add(-time.Hour).Format(http.TimeFormat):       0,
 	}

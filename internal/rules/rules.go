@@ -105,6 +105,27 @@ func ParseOrderBy(s string) (field string, descending, ok bool) {
 	return m[2], m[1] == "-", true
 }
 
+// MaxIDLength bounds an invitation id; Clerk's are about 31 bytes.
+const MaxIDLength = 128
+
+// CheckID reports why id cannot be an invitation id that is safe in a path, or nil: only
+// letters, digits, '_' and '-', as in every Clerk id ("inv_…"), so that no id changes which
+// endpoint a request hits.
+func CheckID(id string) error {
+	if id == "" {
+		return errors.New("is empty")
+	}
+	if len(id) > MaxIDLength {
+		return fmt.Errorf("is longer than %d bytes", MaxIDLength)
+	}
+	for i, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			return fmt.Errorf("contains %q at byte %d; only letters, digits, '_' and '-' are allowed", r, i)
+		}
+	}
+	return nil
+}
+
 // ErrURLScheme is returned by CheckRedirectURL for a URL whose scheme is not http or https.
 var ErrURLScheme = errors.New("must be an http or https URL, or a path")
 

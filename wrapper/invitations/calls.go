@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,46 +15,31 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
-// Create creates one invitation and returns it. Clerk emails the link unless p.Notify is
-// Ptr(false).
-//
-// Errors: a *ValidationError, before any request, when p is invalid; an *APIError matching
-// ErrDuplicate when a pending invitation exists for the address (and p.IgnoreExisting is not
-// true), ErrInvalidRequest when Clerk rejects a parameter or the address belongs to a user,
-// ErrRateLimited, ErrUnauthorized; a *TransportError or *ResponseError; any of them matching
-// ErrOutcomeUnknown when the invitation may exist although the call failed.
-//
-// Create never sends an invitation twice and never reports failure for one it created: see
-// "Retries" in the package documentation.
+// Create creates one invitation and returns it; Clerk emails the link unless p.Notify is
+// Ptr(false). It never invites twice, nor reports failure for an invitation it made (see
+// Retries in the package documentation). Errors: a *ValidationError; an *APIError matching
+// ErrDuplicate (the address has a pending invitation), ErrInvalidRequest (a parameter refused,
+// or the address is a user's), ErrRateLimited or ErrUnauthorized; a *TransportError or
+// *ResponseError; any of them matching ErrOutcomeUnknown when the invitation may exist.
 //
 // Clerk operation: CreateInvitation, POST /invitations.
 func (c *Client) Create(ctx context.Context, p CreateParams) (*Invitation, error) {
-	if err := p.validate(); err != nil {
+	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	call := &retry.Call{Op: rules.OpCreate, Write: true, RetryAmbiguous: !isTrue(p.IgnoreExisting)}
-	began := time.Now()
-	g, body, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.CreateInvitation(ctx, p.toGenerated()) },
-		generated.ParseCreateInvitationResponse)
-	if err == nil {
-		var invs []Invitation
-		if invs, err = c.fromGenerated(call, body, *g); err == nil {
-			return &invs[0], nil
-		}
-	}
-	found, err := c.settleCreate(ctx, call, began, []string{p.EmailAddress}, err)
+	out, err := create(ctx, c, rules.OpCreate, []string{p.EmailAddress}, p.IgnoreExisting != nil && *p.IgnoreExisting,
+		func(ctx context.Context) (*http.Response, error) { return c.api.CreateInvitation(ctx, p.toGenerated()) },
+		generated.ParseCreateInvitationResponse, func(g *generated.Invitation) []generated.Invitation { return []generated.Invitation{*g} })
 	if err != nil {
 		return nil, err
 	}
-	return &found[0], nil
+	return &out[0], nil
 }
 
-// BulkCreate creates one invitation per item, 1 to MaxBulkItems items, and returns them in
-// the order given. Clerk checks every item first: if one fails, none is created.
-//
-// Errors are those of Create; a *ValidationError names the item, e.g. "items[3].email_address".
-// An answer that does not hold one invitation per item, in order, is a *ResponseError. The
-// guarantees are those of Create, for every item.
+// BulkCreate creates one invitation per item, 1 to MaxBulkItems of them, and returns them in
+// the order given. Clerk checks every item first: if one is refused, none is created. Its
+// errors and guarantees are Create's, for every item; a *ValidationError names the item
+// ("items[3].email_address").
 //
 // Clerk operation: CreateBulkInvitations, POST /invitations/bulk.
 func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invitation, error) {
@@ -64,47 +50,44 @@ func (c *Client) BulkCreate(ctx context.Context, items []CreateParams) ([]Invita
 	addrs := make([]string, len(items))
 	ignore := false
 	for i, p := range items {
-		if err := p.validate(); err != nil {
-			err.Field = fmt.Sprintf("items[%d].%s", i, err.Field)
-			return nil, err
+		if err := p.Validate(); err != nil {
+			verr := err.(*ValidationError) // Validate returns no other
+			verr.Field = fmt.Sprintf("items[%d].%s", i, verr.Field)
+			return nil, verr
 		}
-		req[i] = generated.BulkInvitationParams(p.toGenerated())
-		addrs[i] = p.EmailAddress
-		ignore = ignore || isTrue(p.IgnoreExisting)
+		req[i], addrs[i] = generated.BulkInvitationParams(p.toGenerated()), p.EmailAddress
+		ignore = ignore || p.IgnoreExisting != nil && *p.IgnoreExisting
 	}
-	call := &retry.Call{Op: rules.OpBulk, Write: true, RetryAmbiguous: !ignore}
+	return create(ctx, c, rules.OpBulk, addrs, ignore,
+		func(ctx context.Context) (*http.Response, error) { return c.api.CreateBulkInvitations(ctx, req) },
+		generated.ParseCreateBulkInvitationsResponse, func(g *[]generated.Invitation) []generated.Invitation { return *g })
+}
+
+// create sends a create or bulk create for addrs and returns their invitations in order,
+// settling an ambiguous outcome. With ignore (IgnoreExisting) Clerk would not refuse a repeat,
+// so an attempt that may have taken effect is not followed by another.
+func create[R answer[B], B any](ctx context.Context, c *Client, op string, addrs []string, ignore bool,
+	request func(context.Context) (*http.Response, error), parse func(*http.Response) (R, error), list func(*B) []generated.Invitation) ([]Invitation, error) {
+	call := &retry.Call{Op: op, Write: true, RetryAmbiguous: !ignore}
 	began := time.Now()
-	list, body, err := send(ctx, c, call, func(ctx context.Context) (*http.Response, error) { return c.api.CreateBulkInvitations(ctx, req) },
-		generated.ParseCreateBulkInvitationsResponse)
+	g, body, err := send(ctx, c, call, request, parse)
+	var out []Invitation
 	if err == nil {
-		var out []Invitation
-		if out, err = c.fromGenerated(call, body, *list...); err == nil {
-			if err = c.checkBulk(call, body, out, addrs); err == nil {
-				return out, nil
-			}
-		}
+		out, err = c.fromGenerated(call, body, list(g)...)
+	}
+	if err == nil && !slices.EqualFunc(out, addrs, func(inv Invitation, a string) bool { return strings.EqualFold(inv.EmailAddress, a) }) {
+		err = c.unusable(call, http.StatusOK, body, fmt.Sprintf("%d invitations, not one for each of the %d items in order", len(out), len(addrs)), nil)
+	}
+	if err == nil {
+		return out, nil
 	}
 	return c.settleCreate(ctx, call, began, addrs, err)
 }
 
-// checkBulk makes sure a bulk create's answer holds one invitation per item, in order.
-func (c *Client) checkBulk(call *retry.Call, body []byte, out []Invitation, addrs []string) error {
-	if len(out) != len(addrs) {
-		return c.unusable(call, http.StatusOK, body, fmt.Sprintf("%d invitations for %d items", len(out), len(addrs)), nil)
-	}
-	for i, inv := range out {
-		if !strings.EqualFold(inv.EmailAddress, addrs[i]) {
-			return c.unusable(call, http.StatusOK, body, fmt.Sprintf("invitation %d is not for item %d's address", i, i), nil)
-		}
-	}
-	return nil
-}
-
-// List returns one page of invitations matching p, with the total number of matches. Without
-// p.Statuses, revoked invitations are left out, as Clerk lists them. To walk every page, use All.
-//
-// Errors: a *ValidationError, before any request, when p is invalid; an *APIError matching
-// ErrInvalidRequest, ErrRateLimited or ErrUnauthorized; a *TransportError or *ResponseError.
+// List returns one page of the invitations matching p, with the number of matches. Without
+// p.Statuses revoked invitations are left out, as Clerk lists them. Errors: a
+// *ValidationError; an *APIError matching ErrInvalidRequest, ErrRateLimited or ErrUnauthorized;
+// a *TransportError or *ResponseError.
 //
 // Clerk operation: ListInvitations, GET /invitations?paginated=true.
 func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
@@ -127,16 +110,10 @@ func (c *Client) List(ctx context.Context, p ListParams) (*Page, error) {
 	return &Page{Invitations: invs, TotalCount: int(page.TotalCount)}, nil
 }
 
-// All returns an iterator over every invitation matching p, fetching pages of p.Limit from
-// p.Offset on; with no Limit, pages of MaxLimit, the fewest calls against Clerk's budgets. It
-// copies p, so changing p afterwards has no effect. It holds one page at a time: the memory a
-// walk takes does not grow with the number of invitations. On an error it yields the error once
-// and stops; breaking out of the loop stops fetching. It stops after the last page by the total
-// count, or after a page shorter than the limit; a server that answers any page it answered
-// before (ignoring offset) ends the walk with a *ResponseError rather than looping.
-//
-// Invitations created or revoked during the walk can shift pages, so an invitation may be
-// seen twice or missed; filter by status or order by created_at for stable walks.
+// All returns an iterator over every invitation matching p, from p.Offset on, in pages of
+// p.Limit (none: MaxLimit). It copies p and holds one page at a time. It yields an error once
+// and stops, also with a *ResponseError when the server answers a page it answered before.
+// Invitations created or revoked meanwhile can shift pages: filter by status for stable walks.
 func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, error] {
 	p.Statuses = append([]Status(nil), p.Statuses...)
 	return func(yield func(Invitation, error) bool) {
@@ -174,20 +151,14 @@ func (c *Client) All(ctx context.Context, p ListParams) iter.Seq2[Invitation, er
 	}
 }
 
-// everyStatus lists invitations of any status, revoked included.
-var everyStatus = []Status{StatusPending, StatusAccepted, StatusRevoked, StatusExpired}
-
-// Get returns the invitation with exactly this id, in any status. Clerk has no get-by-id
-// endpoint, so Get lists with the id as the query (a substring match) and keeps the exact match:
-// one list call.
-//
-// Errors: a *ValidationError for an id Revoke would refuse; an error matching ErrNotFound when
-// no invitation has the id; otherwise List's errors.
+// Get returns the invitation with exactly this id, in any status, at the cost of a list call
+// (Clerk has no get-by-id). Errors: Revoke's *ValidationError; one matching ErrNotFound when no
+// invitation has the id; List's.
 func (c *Client) Get(ctx context.Context, id string) (*Invitation, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	for inv, err := range c.All(ctx, ListParams{Query: id, Statuses: everyStatus}) {
+	for inv, err := range c.All(ctx, ListParams{Query: id, Statuses: []Status{StatusPending, StatusAccepted, StatusRevoked, StatusExpired}}) {
 		if err != nil {
 			return nil, err
 		}
@@ -202,15 +173,11 @@ func (c *Client) Get(ctx context.Context, id string) (*Invitation, error) {
 // ErrNotFound, and, unlike a 404 from a proxy, says the server was asked and has none.
 var errNoSuchID = fmt.Errorf("%w", ErrNotFound)
 
-// Revoke revokes a pending invitation and returns it with Status StatusRevoked. The link stops
-// working; the person can still sign up the ordinary way. To remove the invitation altogether,
-// use Delete.
-//
-// Errors: a *ValidationError, before any request, when id is empty or holds anything but
-// letters, digits, '_' and '-'; an *APIError matching ErrNotFound for an unknown id,
-// ErrAlreadyRevoked, ErrAlreadyAccepted, ErrRateLimited or ErrUnauthorized; a *TransportError or
-// *ResponseError. A retry that meets ErrAlreadyRevoked after an attempt without an answer
-// returns the revoked invitation instead: that attempt revoked it.
+// Revoke revokes a pending invitation and returns it: its link stops working. After an attempt
+// without an answer, a retry's ErrAlreadyRevoked means that attempt revoked it. Errors: a
+// *ValidationError for an id with anything but letters, digits, '_' and '-'; an *APIError
+// matching ErrNotFound, ErrAlreadyRevoked, ErrAlreadyAccepted, ErrRateLimited or
+// ErrUnauthorized; a *TransportError or *ResponseError.
 //
 // Clerk operation: RevokeInvitation, POST /invitations/{invitation_id}/revoke.
 func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
@@ -233,22 +200,17 @@ func (c *Client) Revoke(ctx context.Context, id string) (*Invitation, error) {
 	if lookupErr == nil && found.Status == StatusRevoked {
 		return found, nil
 	}
-	return nil, settled(err, false)
+	return nil, err
 }
 
-// Delete removes an invitation for good, whatever its status, together with the copies of the
-// invitation email Clerk kept for its recipient: what a data-erasure request needs. Afterwards
-// List no longer shows it and the address can be invited again. Records of the same address
-// elsewhere (a user, organization invitations) are not touched.
+// Delete removes an invitation for good, whatever its status, with the copies of its email
+// Clerk kept: what a data-erasure request needs. The address can be invited again; other records
+// of it (a user) stay. After an attempt without an answer, a retry's 404 means that attempt
+// deleted it. Errors: Revoke's *ValidationError; an *APIError matching ErrNotFound,
+// ErrRateLimited or ErrUnauthorized; a *TransportError; a *ResponseError.
 //
-// Errors: a *ValidationError, before any request, for an id Revoke would refuse; an *APIError
-// matching ErrNotFound for an unknown or already deleted id, ErrRateLimited or ErrUnauthorized;
-// a *TransportError; a *ResponseError for a 2xx answer that does not confirm the deletion of
-// id. A retry that meets ErrNotFound after an attempt without an answer is a success: that
-// attempt deleted it.
-//
-// Clerk operation: DeleteInvitation, DELETE /invitations/{invitation_id}. Clerk's published
-// document does not list it yet; Clerk's JavaScript SDK calls it since @clerk/backend 3.25.0.
+// Clerk operation: DeleteInvitation, DELETE /invitations/{invitation_id}, which Clerk's
+// JavaScript SDK calls since @clerk/backend 3.25.0 and its published document lacks.
 func (c *Client) Delete(ctx context.Context, id string) error {
 	if err := checkID(id); err != nil {
 		return err
@@ -270,7 +232,5 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	if _, lookupErr := c.Get(ctx, id); errors.Is(lookupErr, errNoSuchID) {
 		return nil // gone
 	}
-	return settled(err, false)
+	return err
 }
-
-func isTrue(b *bool) bool { return b != nil && *b }

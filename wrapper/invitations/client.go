@@ -15,41 +15,31 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/retry"
 )
 
-// maxResponseBody bounds how much of a response the client reads. A full page of 500
-// invitations is well under 1 MiB.
-const maxResponseBody = 16 << 20
-
-// Backoff between retries: full jitter, uniform in [0, min(maxBackoff, baseBackoff·2^n)).
-const (
-	baseBackoff = 500 * time.Millisecond
-	maxBackoff  = 8 * time.Second
-)
-
-// Client calls Clerk's invitation endpoints. Create one with New and reuse it: it holds no
-// per-call state and is safe for concurrent use by multiple goroutines, which share its pacing
-// budgets (WithPacing).
+// Client calls Clerk's invitation endpoints. Make one with New and reuse it: it is safe for
+// concurrent use, and its goroutines share its pacing budgets.
 type Client struct {
-	api        *generated.Client
-	secretKey  string
-	baseURL    string
-	apiVersion string
-	pacer      *pacing.Limiter // nil without WithPacing
-	// skew is the server's clock less the client's, from the latest Date header; nil before one.
-	skew atomic.Pointer[time.Duration]
+	api                         *generated.Client
+	secretKey, baseURL, version string
+	pacer                       *pacing.Limiter               // nil without WithPacing
+	skew                        atomic.Pointer[time.Duration] // the server's clock less ours, from the last Date header
 }
 
-// ErrInsecureBaseURL is New's error for a plain http base URL on a host other than loopback.
+// ErrInsecureBaseURL is New's error for a plain http base URL off loopback.
 var ErrInsecureBaseURL = errors.New("would send the secret key unencrypted; use https, or WithInsecureHTTP on a network you trust")
 
-// New returns a Client that authenticates with secretKey, an instance's secret key
-// ("sk_test_…" or "sk_live_…"). Without options it talks to DefaultBaseURL with
-// DefaultTimeout per attempt, DefaultRetries and DefaultAPIVersion, and does not pace itself. It
-// returns an error, and no Client, when the key is malformed, an option rejects its argument or
-// the base URL is plain http on a host other than loopback (ErrInsecureBaseURL; see
-// WithInsecureHTTP); the error never contains the key.
+// New returns a Client that authenticates with secretKey ("sk_test_…" or "sk_live_…"). Without
+// options it calls DefaultBaseURL with DefaultTimeout, DefaultRetries and DefaultAPIVersion, and
+// does not pace itself. It fails, with an error that never holds the key, when the key is
+// malformed, an option refuses its argument, or the base URL is plain http off loopback
+// (ErrInsecureBaseURL).
 func New(secretKey string, opts ...Option) (*Client, error) {
-	if err := checkSecretKey(secretKey); err != nil {
-		return nil, err
+	switch {
+	case secretKey == "":
+		return nil, errors.New("invitations: New: secret key is empty")
+	case !strings.HasPrefix(secretKey, "sk_"):
+		return nil, errors.New(`invitations: New: secret key does not start with "sk_" (is it a publishable key?)`)
+	case strings.ContainsFunc(secretKey, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return nil, errors.New("invitations: New: secret key contains spaces or control characters")
 	}
 	cfg := config{baseURL: DefaultBaseURL, apiVersion: DefaultAPIVersion, retries: DefaultRetries, maxRetryWait: DefaultMaxRetryWait}
 	for _, opt := range opts {
@@ -63,28 +53,19 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if u, err := url.Parse(cfg.baseURL); err == nil && u.Scheme == "http" && !isLoopback(u.Hostname()) && !cfg.insecureHTTP {
 		return nil, fmt.Errorf("invitations: New: %q %w", cfg.baseURL, ErrInsecureBaseURL)
 	}
-	ua := "clerk-invitations-go/" + Version
-	if cfg.userAgent != "" {
-		ua = cfg.userAgent + " " + ua
-	}
-	c := &Client{secretKey: secretKey, baseURL: cfg.baseURL, apiVersion: cfg.apiVersion}
-	doer := &retry.Doer{
-		Next:   httpClient(cfg),
-		Policy: retry.Policy{MaxRetries: cfg.retries, MaxWait: cfg.maxRetryWait, BaseDelay: baseBackoff, MaxDelay: maxBackoff, MaxBody: maxResponseBody},
-		Logger: cfg.logger,
-		Secret: secretKey,
-		Skew:   func(d time.Duration) { c.skew.Store(&d) },
-	}
-	if cfg.budgets != nil {
-		b := cfg.budgets.rules()
+	c := &Client{secretKey: secretKey, baseURL: cfg.baseURL, version: cfg.apiVersion}
+	doer := &retry.Doer{Next: httpClient(cfg), Logger: cfg.logger, Secret: secretKey, Skew: func(d time.Duration) { c.skew.Store(&d) },
+		// Backoff with full jitter: uniform in [0, min(8 s, 0.5 s·2^n)); answers up to 16 MiB.
+		Policy: retry.Policy{MaxRetries: cfg.retries, MaxWait: cfg.maxRetryWait, BaseDelay: 500 * time.Millisecond, MaxDelay: 8 * time.Second, MaxBody: 16 << 20}}
+	if b := cfg.budgets; b != nil {
 		c.pacer = pacing.New(b.Overall, b.PerOperation())
 		doer.Pacer = c.pacer
 	}
-	auth := "Bearer " + secretKey
+	auth, ua := "Bearer "+secretKey, strings.TrimSpace(cfg.userAgent+" clerk-invitations-go/"+Version)
 	api, err := generated.NewClient(cfg.baseURL, generated.WithHTTPClient(doer),
 		generated.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
-			// Values of its own for every request: a transport that edits one in place (to
-			// mask the key in a log, say) changes that request only.
+			// Values of its own for every request: a transport editing one in place (masking
+			// the key in a log, say) changes that request only.
 			req.Header.Set("Authorization", auth)
 			req.Header.Set("Clerk-Api-Version", cfg.apiVersion)
 			req.Header.Set("User-Agent", ua)
@@ -98,8 +79,8 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// httpClient returns the http.Client the calls go through: the caller's or a new one, copied,
-// with the timeout and a redirect rule that keeps the key on its host.
+// httpClient returns a copy of the caller's http.Client, or a new one, with the timeout and a
+// redirect rule that keeps the key on its host.
 func httpClient(cfg config) *http.Client {
 	hc := &http.Client{Timeout: DefaultTimeout}
 	if cfg.httpClient != nil {
@@ -125,39 +106,21 @@ func httpClient(cfg config) *http.Client {
 	return hc
 }
 
-func checkSecretKey(key string) error {
-	switch {
-	case key == "":
-		return errors.New("invitations: New: secret key is empty")
-	case !strings.HasPrefix(key, "sk_"):
-		return errors.New(`invitations: New: secret key does not start with "sk_" (is it a publishable key?)`)
-	case strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-		return errors.New("invitations: New: secret key contains spaces or control characters")
-	}
-	return nil
-}
-
-// String describes the client without its secret key.
+// String describes the client, showing only its secret key's prefix.
 func (c *Client) String() string {
-	return fmt.Sprintf("invitations.Client{baseURL: %q, apiVersion: %q, secretKey: %q}", c.baseURL, c.apiVersion, maskKey(c.secretKey))
+	masked := "***"
+	if i := strings.LastIndexByte(c.secretKey, '_'); i > 0 && i < len(c.secretKey)-1 {
+		masked = c.secretKey[:i+1] + masked
+	}
+	return fmt.Sprintf("invitations.Client{baseURL: %q, apiVersion: %q, secretKey: %q}", c.baseURL, c.version, masked)
 }
 
 // GoString is String, so that %#v does not print the key either.
 func (c *Client) GoString() string { return c.String() }
 
-// maskKey keeps the key's environment prefix and hides the secret.
-func maskKey(key string) string {
-	if i := strings.LastIndexByte(key, '_'); i > 0 && i < len(key)-1 {
-		return key[:i+1] + "***"
-	}
-	return "***"
-}
-
-// Ready waits until a call of op would go out at once under the client's pacing budgets
-// (WithPacing), or after a 429 until its Retry-After has passed, without counting a call, and
-// returns nil; or ctx's error when ctx ends first. Without WithPacing it returns at once.
-// Work that must wait where it can be interrupted, and then make a call it lets finish, waits
-// here first (package lifecycle does).
+// Ready waits until a call of op would go out at once under WithPacing's budgets (and any 429's
+// Retry-After), without counting one, or returns ctx's error. Work that waits where it can be
+// interrupted and then makes a call it lets finish waits here first, as package lifecycle does.
 func (c *Client) Ready(ctx context.Context, op Operation) error {
 	if ctx == nil {
 		return fmt.Errorf("invitations: %s: nil context", op)

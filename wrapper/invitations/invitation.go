@@ -6,32 +6,31 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
-// Operation names a call of Clerk's invitation API, as errors (APIError.Operation), log
-// records, Client.Ready and the embedded Clerk's faults (invitationstest) name it.
+// Operation names a call of the API in errors, logs, Client.Ready and invitationstest's faults.
 type Operation string
 
-// The operations.
+// The operations, by the methods that call them and Clerk's names.
 const (
-	OpCreate     Operation = rules.OpCreate // Create: CreateInvitation, POST /invitations
-	OpBulkCreate Operation = rules.OpBulk   // BulkCreate: CreateBulkInvitations, POST /invitations/bulk
-	OpList       Operation = rules.OpList   // List, All, Get: ListInvitations, GET /invitations
-	OpRevoke     Operation = rules.OpRevoke // Revoke: RevokeInvitation, POST /invitations/{invitation_id}/revoke
-	OpDelete     Operation = rules.OpDelete // Delete: DeleteInvitation, DELETE /invitations/{invitation_id}
+	OpCreate     Operation = rules.OpCreate // "create": Create, CreateInvitation
+	OpBulkCreate Operation = rules.OpBulk   // "bulk create": BulkCreate, CreateBulkInvitations
+	OpList       Operation = rules.OpList   // "list": List, All, Get; ListInvitations
+	OpRevoke     Operation = rules.OpRevoke // "revoke": Revoke, RevokeInvitation
+	OpDelete     Operation = rules.OpDelete // "delete": Delete, DeleteInvitation
 )
 
-// Status is where an invitation is in its life. It is an open set: a status Clerk adds later
-// decodes as its own value rather than failing, so compare with the constants and keep a default.
+// Status is where an invitation is in its life. Clerk may add statuses, which decode as their
+// own values: compare with the constants and keep a default.
 type Status string
 
 // The statuses Clerk documents.
 const (
-	StatusPending  Status = "pending"  // sent, not yet used; the only status that can be revoked
+	StatusPending  Status = "pending"  // sent and unused; the only status that can be revoked
 	StatusAccepted Status = "accepted" // the person signed up through the link
-	StatusRevoked  Status = "revoked"  // revoked; the link no longer works
-	StatusExpired  Status = "expired"  // past its expiry; the link leads to ordinary sign-up
+	StatusRevoked  Status = "revoked"  // the link no longer works
+	StatusExpired  Status = "expired"  // the link leads to ordinary sign-up
 )
 
-// TemplateSlug selects the email template an invitation is sent with.
+// TemplateSlug selects the email template.
 type TemplateSlug string
 
 // The templates Clerk offers.
@@ -43,21 +42,19 @@ const (
 // Invitation is one application invitation as Clerk returns it.
 type Invitation struct {
 	ID           string // "inv_…"
-	EmailAddress string // who was invited
-	Status       Status // see the Status constants; may hold a value added later
-	Revoked      bool   // true once revoked
-	URL          string // the accept link; "" when Clerk does not return one
-	// PublicMetadata is copied to the user at sign-up. Clerk answers {} for an invitation
-	// created without metadata, which decodes to an empty, non-nil map; nil means the answer
-	// held null or no public_metadata at all.
-	PublicMetadata map[string]any
-	ExpiresAt      time.Time // zero when the invitation never expires
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	EmailAddress string
+	Status       Status
+	Revoked      bool
+	URL          string // the accept link; "" when Clerk sends none
+	// PublicMetadata is copied to the user at sign-up: empty and non-nil for an invitation
+	// created without, nil when the answer held null.
+	PublicMetadata       map[string]any
+	ExpiresAt            time.Time // zero when it never expires
+	CreatedAt, UpdatedAt time.Time
 }
 
 // Page is one page of a listing.
 type Page struct {
 	Invitations []Invitation
-	TotalCount  int // how many invitations match the filters, across all pages
+	TotalCount  int // how many invitations match, across all pages
 }

@@ -15,205 +15,150 @@ import (
 
 // Defaults used by New.
 const (
-	DefaultBaseURL    = "https://api.clerk.com/v1"
-	DefaultAPIVersion = "2026-05-12"
-	DefaultTimeout    = 30 * time.Second // per attempt
-	// DefaultRetries is how many times a call is sent again after a failure that is safe to
-	// retry; see the package documentation for which are.
-	DefaultRetries = 2
-	// DefaultMaxRetryWait bounds one wait before a retry. A 429 whose Retry-After asks for
-	// longer ends the call with ErrRateLimited at once.
-	DefaultMaxRetryWait = 30 * time.Second
-	// Version is this library's version, sent in the User-Agent header.
-	Version = "0.1.0"
+	DefaultBaseURL      = "https://api.clerk.com/v1"
+	DefaultAPIVersion   = "2026-05-12"
+	DefaultTimeout      = 30 * time.Second // per attempt
+	DefaultRetries      = 2                // attempts after the first, for failures safe to retry
+	DefaultMaxRetryWait = 30 * time.Second // the longest wait before a retry
+	Version             = "0.1.0"          // this library's, sent in the User-Agent
 )
 
-// An Option configures a Client in New. Options check their argument: New returns the first
-// option's error and no Client.
+// An Option configures a Client in New, which returns the first option's error and no Client.
 type Option func(*config) error
 
-type config struct {
-	baseURL      string
-	httpClient   *http.Client
-	timeout      time.Duration
-	apiVersion   string
-	userAgent    string
-	retries      int
-	maxRetryWait time.Duration
-	budgets      *Budgets
-	logger       *slog.Logger
-	insecureHTTP bool
+// option is the Option that sets what set sets, or fails with problem ("" for none).
+func option(problem string, set func(*config)) Option {
+	return func(c *config) error {
+		if problem != "" {
+			return errors.New("invitations: " + problem)
+		}
+		set(c)
+		return nil
+	}
 }
 
-// WithBaseURL sends requests to baseURL instead of DefaultBaseURL, for example a server started
-// with invitationstest or `clerk-invitations serve` ("http://127.0.0.1:4010/v1"). It must be an
-// absolute https URL without query or fragment; the operation paths are appended to it. Plain
-// http is accepted for loopback addresses (localhost, 127.0.0.0/8, ::1) and, with
+type config struct {
+	baseURL, apiVersion, userAgent string
+	httpClient                     *http.Client
+	timeout, maxRetryWait          time.Duration
+	retries                        int
+	budgets                        *rules.Budgets // the project's one definition, which pacing uses
+	logger                         *slog.Logger
+	insecureHTTP                   bool
+}
+
+// WithBaseURL sends requests to baseURL, an absolute https URL without query or fragment to
+// which the operation paths are appended: an embedded Clerk's, for example
+// ("http://127.0.0.1:4010/v1"). Plain http is accepted for loopback hosts and, with
 // WithInsecureHTTP, anywhere.
 func WithBaseURL(baseURL string) Option {
-	return func(c *config) error {
-		u, err := url.Parse(baseURL)
-		if err != nil {
-			return fmt.Errorf("invitations: WithBaseURL: %w", err)
-		}
-		if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-			return fmt.Errorf("invitations: WithBaseURL: %q is not an absolute http or https URL", baseURL)
-		}
-		if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return fmt.Errorf("invitations: WithBaseURL: %q must not carry a query, fragment or user info", baseURL)
-		}
-		c.baseURL = strings.TrimSuffix(u.String(), "/")
-		return nil
+	u, err := url.Parse(baseURL)
+	problem := ""
+	switch {
+	case err != nil:
+		problem = "WithBaseURL: " + err.Error()
+	case u.Scheme != "http" && u.Scheme != "https" || u.Host == "":
+		problem = fmt.Sprintf("WithBaseURL: %q is not an absolute http or https URL", baseURL)
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		problem = fmt.Sprintf("WithBaseURL: %q must not carry a query, fragment or user info", baseURL)
 	}
+	return option(problem, func(c *config) { c.baseURL = strings.TrimSuffix(u.String(), "/") })
 }
 
-// WithInsecureHTTP lets WithBaseURL name a plain http URL on a host other than loopback, for a
-// proxy or a test server on a network you trust. The secret key then crosses that network
-// unencrypted.
-func WithInsecureHTTP() Option {
-	return func(c *config) error {
-		c.insecureHTTP = true
-		return nil
-	}
-}
+// WithInsecureHTTP lets WithBaseURL name a plain http URL off loopback, for a network you
+// trust: the key then crosses it unencrypted.
+func WithInsecureHTTP() Option { return option("", func(c *config) { c.insecureHTTP = true }) }
 
-// WithHTTPClient sends requests through a copy of hc, for custom transports, proxies or
-// instrumentation. The copy keeps hc's Transport, Jar and Timeout (none when zero; WithTimeout,
-// when also passed, replaces it), and its CheckRedirect, behind one rule of the client's own: a
-// redirect to another host or scheme never carries the Authorization header.
+// WithHTTPClient sends requests through a copy of hc (its Transport, Jar, Timeout and
+// CheckRedirect), behind one rule of the client's own: a redirect to another host or scheme
+// never carries the Authorization header. WithTimeout, when also given, replaces the Timeout.
 func WithHTTPClient(hc *http.Client) Option {
-	return func(c *config) error {
-		if hc == nil {
-			return errors.New("invitations: WithHTTPClient: client is nil")
-		}
-		c.httpClient = hc
-		return nil
-	}
+	return option(problemIf(hc == nil, "WithHTTPClient: client is nil"), func(c *config) { c.httpClient = hc })
 }
 
 // WithTimeout bounds each attempt of a call, from sending the request to reading the whole
-// response (http.Client.Timeout). The default is DefaultTimeout. A call with retries can take
-// longer in all; bound it with the context's deadline.
+// answer (DefaultTimeout). Bound a whole call, retries included, with the context.
 func WithTimeout(d time.Duration) Option {
-	return func(c *config) error {
-		if d <= 0 {
-			return fmt.Errorf("invitations: WithTimeout: %v is not positive", d)
-		}
-		c.timeout = d
-		return nil
-	}
+	return option(problemIf(d <= 0, "WithTimeout: %v is not positive", d), func(c *config) { c.timeout = d })
 }
 
 // WithRetries sets how many times a call is sent again after a failure that is safe to retry
-// (see the package documentation); 0 disables retries. The default is DefaultRetries.
+// (DefaultRetries); 0 sends every call once.
 func WithRetries(n int) Option {
-	return func(c *config) error {
-		if n < 0 {
-			return fmt.Errorf("invitations: WithRetries: %d is negative", n)
-		}
-		c.retries = n
-		return nil
-	}
+	return option(problemIf(n < 0, "WithRetries: %d is negative", n), func(c *config) { c.retries = n })
 }
 
-// WithMaxRetryWait bounds one wait before a retry, the backoff or a 429's Retry-After. A 429
-// asking for a longer wait ends the call at once with an error matching ErrRateLimited, whose
-// APIError.RetryAfter says how long. 0 retries a 429 only when it asks for no wait. The
-// default is DefaultMaxRetryWait.
+// WithMaxRetryWait bounds one wait before a retry (DefaultMaxRetryWait). A 429 whose
+// Retry-After asks for longer ends the call at once with ErrRateLimited.
 func WithMaxRetryWait(d time.Duration) Option {
-	return func(c *config) error {
-		if d < 0 {
-			return fmt.Errorf("invitations: WithMaxRetryWait: %v is negative", d)
-		}
-		c.maxRetryWait = d
-		return nil
-	}
+	return option(problemIf(d < 0, "WithMaxRetryWait: %v is negative", d), func(c *config) { c.maxRetryWait = d })
 }
 
-// Budget allows Calls calls in any window of length Per. The zero Budget sets no limit.
+// Budget allows Calls calls in any window of length Per; the zero Budget, any number.
 type Budget struct {
 	Calls int
 	Per   time.Duration
 }
 
-// Budgets are the request budgets WithPacing keeps to: Create for POST /invitations, Bulk for
+// Budgets are what WithPacing keeps to: Create for POST /invitations, Bulk for
 // POST /invitations/bulk, Overall for every call.
 type Budgets struct {
-	Create  Budget
-	Bulk    Budget
-	Overall Budget
+	Create, Bulk, Overall Budget
 }
 
-// DevelopmentBudgets returns Clerk's documented limits for a development instance: 100 creates
-// and 25 bulk creates an hour, and 100 calls in any 10 seconds.
+// DevelopmentBudgets are Clerk's for a development instance: 100 creates and 25 bulk creates
+// an hour, 100 calls in any 10 seconds. ProductionBudgets allow 1000 calls in any 10 seconds.
 func DevelopmentBudgets() Budgets { return budgetsOf(rules.DevelopmentBudgets()) }
 
-// ProductionBudgets returns Clerk's documented limits for a production instance: 100 creates
-// and 25 bulk creates an hour, and 1000 calls in any 10 seconds.
+// ProductionBudgets are Clerk's for a production instance.
 func ProductionBudgets() Budgets { return budgetsOf(rules.ProductionBudgets()) }
 
 func budgetsOf(b rules.Budgets) Budgets {
 	return Budgets{Create: Budget(b.Create), Bulk: Budget(b.Bulk), Overall: Budget(b.Overall)}
 }
 
-// rules is b as the project's one definition of a budget, which pacing and the embedded Clerk use.
-func (b Budgets) rules() rules.Budgets {
-	return rules.Budgets{Create: rules.Budget(b.Create), Bulk: rules.Budget(b.Bulk), Overall: rules.Budget(b.Overall)}
-}
-
-// WithPacing makes the client keep to b: before each attempt it waits until the attempt fits
-// every budget that applies, counting the calls of all goroutines that share the Client, and
-// after a 429 it holds that operation back until the Retry-After has passed. Waits are bounded
-// only by the call's context. Budgets are the instance's, so other clients of the same instance
-// spend them too. Without WithPacing the client never waits for a budget.
+// WithPacing keeps the client within b: each attempt waits until it fits every budget that
+// applies, counting the calls of all goroutines sharing the Client, and after a 429 an operation
+// waits its Retry-After. The waits end only with the call's context.
 func WithPacing(b Budgets) Option {
-	return func(c *config) error {
-		for name, budget := range map[string]Budget{"Create": b.Create, "Bulk": b.Bulk, "Overall": b.Overall} {
-			if budget.Calls < 0 || budget.Per < 0 || (budget.Calls > 0) != (budget.Per > 0) {
-				return fmt.Errorf("invitations: WithPacing: %s budget %d per %v: give both a positive count and a positive window, or neither", name, budget.Calls, budget.Per)
-			}
+	problem := ""
+	for name, budget := range map[string]Budget{"Create": b.Create, "Bulk": b.Bulk, "Overall": b.Overall} {
+		if budget.Calls < 0 || budget.Per < 0 || (budget.Calls > 0) != (budget.Per > 0) {
+			problem = fmt.Sprintf("WithPacing: %s budget %d per %v: give both a positive count and a positive window, or neither", name, budget.Calls, budget.Per)
 		}
-		c.budgets = &b
-		return nil
 	}
+	return option(problem, func(c *config) {
+		c.budgets = &rules.Budgets{Create: rules.Budget(b.Create), Bulk: rules.Budget(b.Bulk), Overall: rules.Budget(b.Overall)}
+	})
 }
 
-// WithLogger logs every attempt of every call to l: the operation, the attempt, the status,
-// the duration, Clerk's trace id, and, before a retry, the error and the wait. Attempts that
-// end a call are logged at Debug (at Warn when no answer came), retries at Info. Bodies, query
-// strings, headers, email addresses and the key are never logged. Without WithLogger nothing is.
+// WithLogger logs every attempt to l: the operation, the attempt, the status, the duration,
+// Clerk's trace id and, before a retry, the error and the wait; at Debug when it ends the call
+// (Warn without an answer), at Info before a retry. Never a body, a query string, a header, an
+// email address or the key.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error {
-		if l == nil {
-			return errors.New("invitations: WithLogger: logger is nil")
-		}
-		c.logger = l
-		return nil
-	}
+	return option(problemIf(l == nil, "WithLogger: logger is nil"), func(c *config) { c.logger = l })
 }
 
-// WithAPIVersion sets the Clerk-API-Version header, a release date such as "2025-04-10".
-// The default is DefaultAPIVersion.
+// WithAPIVersion sets the Clerk-API-Version header, a date such as "2025-04-10"
+// (DefaultAPIVersion).
 func WithAPIVersion(version string) Option {
-	return func(c *config) error {
-		if _, err := time.Parse(time.DateOnly, version); err != nil {
-			return fmt.Errorf("invitations: WithAPIVersion: %q is not a date like 2025-04-10", version)
-		}
-		c.apiVersion = version
-		return nil
-	}
+	_, err := time.Parse(time.DateOnly, version)
+	return option(problemIf(err != nil, "WithAPIVersion: %q is not a date like 2025-04-10", version), func(c *config) { c.apiVersion = version })
 }
 
-// WithUserAgent puts product (for example "my-app/1.2") in front of this library's own
-// User-Agent, so Clerk's logs show both.
+// WithUserAgent puts product ("my-app/1.2") in front of the library's own User-Agent.
 func WithUserAgent(product string) Option {
-	return func(c *config) error {
-		if strings.TrimSpace(product) == "" || hasControl(product) {
-			return fmt.Errorf("invitations: WithUserAgent: %q is empty or contains control characters", product)
-		}
-		c.userAgent = product
-		return nil
+	return option(problemIf(strings.TrimSpace(product) == "" || hasControl(product), "WithUserAgent: %q is empty or contains control characters", product),
+		func(c *config) { c.userAgent = product })
+}
+
+// problemIf is the problem format describes, when bad.
+func problemIf(bad bool, format string, args ...any) string {
+	if !bad {
+		return ""
 	}
+	return fmt.Sprintf(format, args...)
 }
 
 // isLoopback reports whether host (without port) names this machine.

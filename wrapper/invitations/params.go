@@ -8,57 +8,38 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/rules"
 )
 
-// Clerk's limits, enforced before a request is sent. (They are written out for go doc; the
-// checks use the project's one definition in internal/rules, and a test keeps both equal.)
+// Clerk's limits, checked before a request is sent (a test keeps them equal to the definitions
+// the checks and the embedded Clerk use).
 const (
-	MaxBulkItems     = 10      // the most items one BulkCreate call takes
-	MaxExpiresInDays = 365     // the longest CreateParams.ExpiresInDays
-	MaxLimit         = 500     // the largest ListParams.Limit
-	MaxMetadataBytes = 8 << 10 // CreateParams.PublicMetadata encoded as JSON: 8 KB
+	MaxBulkItems     = 10      // items in one BulkCreate
+	MaxExpiresInDays = 365     // CreateParams.ExpiresInDays
+	MaxLimit         = 500     // ListParams.Limit
+	MaxMetadataBytes = 8 << 10 // CreateParams.PublicMetadata encoded as JSON
 )
 
-// maxIDLength bounds an invitation id; Clerk's are about 31 bytes.
-const maxIDLength = 128
-
-// CreateParams describes one invitation to create. Only EmailAddress is required; every other
-// field left at its zero value is not sent, and Clerk applies its default.
+// CreateParams describes one invitation. Only EmailAddress is required; a field left at its
+// zero value is not sent, and Clerk applies its default.
 type CreateParams struct {
-	// EmailAddress is who is invited. Required; must be a plain address ("ada@example.com").
-	EmailAddress string
-	// PublicMetadata is copied into the user's public metadata when they sign up. At most
-	// MaxMetadataBytes once encoded as JSON. Nil or empty: none is sent.
+	EmailAddress string // a plain address, "ada@example.com"
+	// PublicMetadata is copied into the user's public metadata at sign-up; at most
+	// MaxMetadataBytes as JSON.
 	PublicMetadata map[string]any
-	// RedirectURL is where the link in the email lands (for custom flows): an http or https
-	// URL, or a path. "": not sent.
-	RedirectURL string
-	// Notify says whether Clerk emails the invitation. Nil: Clerk's default, which is to send it.
-	// Ptr(false) creates the invitation without an email.
+	RedirectURL    string // where the emailed link lands: an http or https URL, or a path
+	// Notify: nil sends the email (Clerk's default); Ptr(false) creates the invitation silently.
 	Notify *bool
-	// IgnoreExisting creates the invitation even when a pending one exists for the address.
-	// Nil: Clerk's default (false), so a duplicate fails with ErrDuplicate.
+	// IgnoreExisting: Ptr(true) creates the invitation even when the address has a pending one;
+	// nil fails with ErrDuplicate then.
 	IgnoreExisting *bool
-	// ExpiresInDays is how long the invitation is valid, 1 to MaxExpiresInDays. 0: Clerk's
-	// default of 30.
-	ExpiresInDays int
-	// TemplateSlug selects the email template. "": Clerk's default (TemplateInvitation).
-	TemplateSlug TemplateSlug
+	ExpiresInDays  int          // 1 to MaxExpiresInDays; 0: Clerk's 30
+	TemplateSlug   TemplateSlug // "": TemplateInvitation
 }
 
-// Ptr returns a pointer to v, for the optional fields: CreateParams{Notify: invitations.Ptr(false)}.
+// Ptr returns a pointer to v, for the optional fields: Notify: invitations.Ptr(false).
 func Ptr[T any](v T) *T { return &v }
 
 // Validate returns the *ValidationError Create would return for p before sending anything, or
-// nil: for work that checks invitations before queuing them. It names the first bad field, and
-// never quotes the address (errors end up in logs).
+// nil: for work that checks invitations before queuing them. It names the first bad field.
 func (p CreateParams) Validate() error {
-	if err := p.validate(); err != nil {
-		return err
-	}
-	return nil
-}
-
-// validate is Validate; BulkCreate puts "items[3]." before the field it names.
-func (p CreateParams) validate() *ValidationError {
 	if err := rules.CheckEmail(p.EmailAddress); err != nil {
 		return &ValidationError{Field: "email_address", Reason: err.Error()}
 	}
@@ -99,21 +80,18 @@ func nonZero[T comparable](v T) *T {
 	return p
 }
 
-// ListParams filters, orders and pages a listing. The zero value lists the newest 10
+// ListParams filters, orders and pages a listing; the zero value lists the newest 10
 // invitations that are not revoked.
 type ListParams struct {
-	// Statuses keeps only invitations in any of these states. Empty: every status but
-	// StatusRevoked, as Clerk lists them; name StatusRevoked to see revoked ones.
+	// Statuses keeps invitations in any of these; none: every status but StatusRevoked, as Clerk
+	// lists them.
 	Statuses []Status
-	// Query keeps only invitations whose email address or id contains this text. "": no filter.
-	Query string
-	// OrderBy is a field, created_at, email_address or expires_at, with an optional "+"
-	// (ascending, also when no sign is given) or "-" (descending) in front. "": "-created_at".
+	Query    string // keeps invitations whose address or id contains it (a substring match)
+	// OrderBy is created_at, email_address or expires_at, with "+" (the default) or "-" in
+	// front; "": "-created_at", newest first.
 	OrderBy string
-	// Limit is the page size, 1 to MaxLimit. 0: Clerk's default of 10.
-	Limit int
-	// Offset skips this many matching invitations; must not be negative.
-	Offset int
+	Limit   int // 1 to MaxLimit; 0: Clerk's 10
+	Offset  int // matches to skip
 }
 
 func (p ListParams) validate() error {
@@ -143,19 +121,10 @@ func (p ListParams) toGenerated() *generated.ListInvitationsParams {
 	return g
 }
 
-// checkID rejects an invitation id that is empty or could change which endpoint a request hits:
-// only letters, digits, '_' and '-' are allowed, which every Clerk id ("inv_…") satisfies.
+// checkID refuses an id that could change which endpoint a request hits.
 func checkID(id string) error {
-	if id == "" {
-		return &ValidationError{Field: "invitation_id", Reason: "is empty"}
-	}
-	if len(id) > maxIDLength {
-		return &ValidationError{Field: "invitation_id", Reason: fmt.Sprintf("is longer than %d bytes", maxIDLength)}
-	}
-	for i, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
-			return &ValidationError{Field: "invitation_id", Reason: fmt.Sprintf("contains %q at byte %d; only letters, digits, '_' and '-' are allowed", r, i)}
-		}
+	if err := rules.CheckID(id); err != nil {
+		return &ValidationError{Field: "invitation_id", Reason: err.Error()}
 	}
 	return nil
 }

@@ -12,12 +12,9 @@ import (
 	"github.com/clerk-invitations/clerk-invitations-go/internal/retry"
 )
 
-// Every call goes out through the generated client (package generated, made from openapi.yaml):
-// it builds the method, path, query and body, and its Parse…Response reads every answer, of
-// any status, into one value holding the status, the body and the decoded 200 answer. This
-// file adds what it lacks: the retry layer underneath it as its HttpRequestDoer (New), typed
-// errors for everything but a usable 2xx, and the mapping from the generated types to this
-// package's.
+// Every call goes through the generated client (made from openapi.yaml), which builds the
+// request, and its Parse…Response, which reads any answer into the status, the body and the
+// decoded 200 answer. This file adds typed errors and the mapping to this package's types.
 
 // answer is what every generated Parse…Response returns.
 type answer[B any] interface {
@@ -26,10 +23,9 @@ type answer[B any] interface {
 	GetJSON200() *B
 }
 
-// send makes one call through the generated client: request sends it (with call in its
-// context, for the retry layer) and parse is the operation's generated Parse…Response. It
-// returns the 200 answer and the body. Any status but 2xx is an *APIError, no usable answer a
-// *TransportError, and a 2xx that is not the JSON the call expects a *ResponseError.
+// send makes one call: request sends it (call in its context, for the retry layer) and parse is
+// its Parse…Response. It returns the 200 answer and the body, or an *APIError for any other
+// status, a *TransportError for no usable answer, a *ResponseError for a 2xx not as expected.
 func send[R answer[B], B any](ctx context.Context, c *Client, call *retry.Call, request func(context.Context) (*http.Response, error),
 	parse func(*http.Response) (R, error)) (*B, []byte, error) {
 	if ctx == nil {
@@ -47,11 +43,12 @@ func send[R answer[B], B any](ctx context.Context, c *Client, call *retry.Call, 
 	var body []byte
 	if parseErr == nil {
 		body = parsed.GetBody()
-	} else {
-		// The generated parser refused the body: JSON that is not what openapi.yaml says, or
-		// not JSON at all under a JSON content type. The retry layer holds every answer in
-		// memory, as an io.ReadSeeker, so the error can still carry the body as it came.
-		body = reread(resp.Body)
+	} else if r, ok := resp.Body.(io.ReadSeeker); ok {
+		// The parser refused the body (not the JSON openapi.yaml says). The retry layer holds
+		// every answer in memory, so the error can still carry the body as it came.
+		if _, err := r.Seek(0, io.SeekStart); err == nil {
+			body, _ = io.ReadAll(r)
+		}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		e := newAPIError(Operation(call.Op), resp.StatusCode, resp.Header, body, c.secretKey)
@@ -68,31 +65,18 @@ func send[R answer[B], B any](ctx context.Context, c *Client, call *retry.Call, 
 	return out, body, nil
 }
 
-// reread returns the whole of a body the retry layer handed over, read again from its start.
-func reread(body io.Reader) []byte {
-	s, ok := body.(io.ReadSeeker)
-	if !ok {
-		return nil
-	}
-	if _, err := s.Seek(0, io.SeekStart); err != nil {
-		return nil
-	}
-	b, _ := io.ReadAll(s)
-	return b
-}
-
-// unusable is the *ResponseError for a 2xx answer the client cannot use. A write's 2xx says the
-// server acted, so the call may have been applied: it is settled like any ambiguous outcome.
+// unusable is the *ResponseError for a 2xx the client cannot use. To a write, a 2xx says the
+// server acted: the call may have been applied, and is settled like any ambiguous outcome.
 func (c *Client) unusable(call *retry.Call, status int, body []byte, reason string, err error) *ResponseError {
 	call.MaybeApplied = call.MaybeApplied || call.Write
-	body = redact(body, c.secretKey)
+	body = retry.Redact(body, c.secretKey)
 	body = body[:min(len(body), 1<<10)]
 	return &ResponseError{Operation: Operation(call.Op), StatusCode: status, Attempts: call.Attempts, MaybeApplied: call.MaybeApplied,
 		Reason: reason, Body: body, Err: err}
 }
 
-// fromGenerated maps the invitations of an answer, each of which must carry what every
-// invitation has; an answer with one that does not is a *ResponseError.
+// fromGenerated maps an answer's invitations, each of which must carry an invitation's object,
+// id, address and status.
 func (c *Client) fromGenerated(call *retry.Call, body []byte, list ...generated.Invitation) ([]Invitation, error) {
 	out := make([]Invitation, len(list))
 	for i, g := range list {
@@ -106,9 +90,9 @@ func (c *Client) fromGenerated(call *retry.Call, body []byte, list ...generated.
 }
 
 // fromMillis converts Clerk's Unix-millisecond timestamps; 0 stays the zero time.
-func fromMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
+func fromMillis(ms int64) (t time.Time) {
+	if ms != 0 {
+		t = time.UnixMilli(ms).UTC()
 	}
-	return time.UnixMilli(ms).UTC()
+	return t
 }
