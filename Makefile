@@ -66,7 +66,7 @@ fidelity:
 	@if [ -z "$(TRANSCRIPT)" ]; then echo "usage: make fidelity TRANSCRIPT=<file>" >&2; exit 2; fi
 	$(GO) run ./cmd/clerk-invitations fidelity "$(abspath $(TRANSCRIPT))"
 
-## contract: the contract suite; embedded server by default, live with CLERK_SECRET_KEY (see README)
+## contract: the contract suite; embedded server by default, live with CLERK_SECRET_KEY (see docs/contract.md)
 contract:
 	$(GO) run ./cmd/clerk-invitations contract
 

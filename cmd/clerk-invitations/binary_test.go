@@ -228,17 +228,17 @@ func TestBulkSurvivesAKill(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist, "the complete report replaces the journal")
 }
 
-// TestTheReadmeWalkthroughRuns runs README's curl walk-through of the control plane as written,
+// TestTheWalkthroughRuns runs the curl walk-through of the control plane in docs/testing.md as written,
 // with the built command on PATH; only its port becomes a free one.
-func TestTheReadmeWalkthroughRuns(t *testing.T) {
+func TestTheWalkthroughRuns(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("curl"); err != nil {
-		t.Fatal("curl is needed to run README's walk-through (.ci/run installs it)")
+		t.Fatal("curl is needed to run the walk-through in docs/testing.md (.ci/run installs it)")
 	}
-	readme, err := os.ReadFile("../../README.md")
+	page, err := os.ReadFile("../../docs/testing.md")
 	require.NoError(t, err)
-	_, rest, found := strings.Cut(string(readme), "### A walk-through with curl\n\n```sh\n")
-	require.True(t, found, "README has the walk-through")
+	_, rest, found := strings.Cut(string(page), "### A walk-through with curl\n\n```sh\n")
+	require.True(t, found, "docs/testing.md has the walk-through")
 	script, _, found := strings.Cut(rest, "```\n")
 	require.True(t, found)
 

@@ -6,10 +6,12 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -218,6 +220,24 @@ func TestHelpForEveryCommand(t *testing.T) {
 		assert.Contains(t, r.out, "  "+name+" ")
 	}
 	assert.Contains(t, r.out, "exit status")
+}
+
+// TestEveryCommandIsDocumented: the usage text, the command's package documentation,
+// docs/cli.md and CONTRIBUTING.md each name every command there is.
+func TestEveryCommandIsDocumented(t *testing.T) {
+	t.Parallel()
+	assert.ElementsMatch(t, slices.Collect(maps.Keys(commands)), commandOrder, "usage lists every command once")
+	read := func(name string) string {
+		data, err := os.ReadFile(name)
+		require.NoError(t, err)
+		return string(data)
+	}
+	main, cli, contributing := read("main.go"), read("../../docs/cli.md"), read("../../CONTRIBUTING.md")
+	for _, name := range commandOrder {
+		assert.Contains(t, main, "//\tclerk-invitations "+name, "main.go's documentation")
+		assert.Contains(t, cli, "| `"+name, "docs/cli.md's table")
+		assert.Regexp(t, "command-line tool: [^\n]*`"+name+"`", contributing, "CONTRIBUTING.md's layout")
+	}
 }
 
 func writeFile(t *testing.T, name, content string) string {

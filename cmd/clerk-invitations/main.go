@@ -11,6 +11,7 @@
 //	clerk-invitations bulk FILE [--dry-run] [--report FILE] [--resume FILE] [--notify=false] [--yes]
 //	clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_…] [--rate-limits none|dev|prod]
 //	clerk-invitations contract
+//	clerk-invitations fidelity TRANSCRIPT
 //
 // The secret key comes from CLERK_SECRET_KEY (never a flag, which would land in the shell's
 // history); --api-url, or CLERK_API_URL, names another base URL, such as a serve process's.

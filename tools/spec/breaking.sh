@@ -3,7 +3,7 @@
 #
 # - openapi.yaml: oasdiff's breaking-change check of BASE's document against the working tree's
 #   (errors fail; warnings are printed).
-# - The exported Go API of the packages users import (wrapper/invitations and its invitationstest):
+# - The exported Go API of the packages users import (wrapper/invitations, its invitationstest, wrapper/lifecycle):
 #   apidiff's incompatible changes, BASE's export data against the working tree's packages.
 #
 # Both tools are pinned in tools/spec/go.mod. A breaking change fails the check unless
@@ -39,7 +39,7 @@ if ! "$work/oasdiff" breaking --fail-on ERR "$work/base/openapi.yaml" openapi.ya
 fi
 
 module=github.com/clerk-invitations/clerk-invitations-go
-for pkg in wrapper/invitations wrapper/invitations/invitationstest; do
+for pkg in wrapper/invitations wrapper/invitations/invitationstest wrapper/lifecycle; do
 	echo "== $module/$pkg, $base -> working tree"
 	if [ ! -d "$work/base/$pkg" ]; then
 		echo "not in $base: nothing to compare"

@@ -1,6 +1,7 @@
 package invitations_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -198,6 +199,52 @@ func TestPacingCountsACallFromItsAnswer(t *testing.T) {
 			_, err := client.BulkCreate(t.Context(), []invitations.CreateParams{{EmailAddress: fmt.Sprintf("late%d@example.com", i)}})
 			require.NoError(t, err, "call %d", i)
 		}
+	})
+}
+
+// TestReadyWaitsForTheBudgetWithoutSpendingIt: Ready returns once a call of the operation
+// would go at once (after the window, or a 429's Retry-After), counts nothing itself, and ends
+// with its context; without pacing it returns at once.
+func TestReadyWaitsForTheBudgetWithoutSpendingIt(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		srv := invitationstest.NewServer(t, invitationstest.WithInMemoryNetwork())
+		client, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()),
+			invitations.WithPacing(invitations.Budgets{Create: invitations.Budget{Calls: 1, Per: time.Minute}}))
+		require.NoError(t, err)
+		began := time.Now()
+		require.NoError(t, client.Ready(t.Context(), invitations.OpCreate))
+		require.NoError(t, client.Ready(t.Context(), invitations.OpCreate))
+		assert.Zero(t, time.Since(began), "Ready spends nothing")
+		_, err = client.Create(t.Context(), invitations.CreateParams{EmailAddress: "a@example.com"})
+		require.NoError(t, err)
+		require.NoError(t, client.Ready(t.Context(), invitations.OpList), "another operation's budget is untouched")
+		assert.Zero(t, time.Since(began))
+		require.NoError(t, client.Ready(t.Context(), invitations.OpCreate))
+		assert.Equal(t, time.Minute, time.Since(began), "the create budget's window")
+
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		_, err = client.Create(t.Context(), invitations.CreateParams{EmailAddress: "b@example.com"})
+		require.NoError(t, err)
+		assert.ErrorIs(t, client.Ready(ctx, invitations.OpCreate), context.DeadlineExceeded)
+
+		// After a 429 the call gave up on (its Retry-After beyond the cap), the operation waits
+		// the Retry-After.
+		capped, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()),
+			invitations.WithPacing(invitations.Budgets{}), invitations.WithMaxRetryWait(time.Second))
+		require.NoError(t, err)
+		srv.FailNext(invitations.OpList, 1, invitationstest.Fault{Status: 429, Header: http.Header{"Retry-After": {"7"}}})
+		_, err = capped.List(t.Context(), invitations.ListParams{})
+		require.ErrorIs(t, err, invitations.ErrRateLimited)
+		began = time.Now()
+		require.NoError(t, capped.Ready(t.Context(), invitations.OpList))
+		assert.Equal(t, 7*time.Second, time.Since(began))
+
+		unpaced := srv.Client
+		began = time.Now()
+		require.NoError(t, unpaced.Ready(t.Context(), invitations.OpCreate))
+		assert.Zero(t, time.Since(began))
 	})
 }
 

@@ -2,8 +2,9 @@
 // invitations, in the spirit of net/http/httptest.
 //
 //	srv := invitationstest.NewServer(t)
-//	inv, err := srv.Client.Create(ctx, invitations.CreateParams{EmailAddress: "ada@example.com"})
-//	srv.Accept(inv.ID) // the person signs up
+//	inv, err := srv.Client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com"})
+//	require.NoError(t, err)
+//	require.NoError(t, srv.Accept(inv.ID)) // the person signs up
 //
 // The server keeps its state in memory and behaves like Clerk's invitation endpoints: bearer
 // auth, duplicate detection, the revoke rules, permanent deletes, list filters (revoked

@@ -228,7 +228,7 @@ func Example() {
 	// Output: 1 ada@example.com
 }
 
-// TestInMemoryNetworkInASynctestBubble is README's example: over in-memory connections, a wait
+// TestInMemoryNetworkInASynctestBubble is docs/testing.md's example: over in-memory connections, a wait
 // for Retry-After takes exactly its time on the bubble's clock, and no real time.
 func TestInMemoryNetworkInASynctestBubble(t *testing.T) {
 	t.Parallel()
