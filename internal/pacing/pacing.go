@@ -51,7 +51,8 @@ func (l *Limiter) Take(ctx context.Context, op string) (Ticket, error) {
 }
 
 // Ready blocks until a call of op would fit, like Take, but counts none: for a caller that must
-// wait where it can still be interrupted, and then make the call through Take.
+// wait where it can still be interrupted, and then make the call through Take. It returns nil
+// at once when the call would fit now, even when ctx has ended: with such a ctx it is a check.
 func (l *Limiter) Ready(ctx context.Context, op string) error {
 	_, err := l.wait(ctx, op, false)
 	return err
@@ -82,8 +83,8 @@ func (t Ticket) Done() {
 
 func (l *Limiter) wait(ctx context.Context, op string, count bool) (uint64, error) {
 	for {
-		if err := ctx.Err(); err != nil {
-			return 0, err
+		if err := ctx.Err(); err != nil && count {
+			return 0, err // a call that will not be made is not counted
 		}
 		l.mu.Lock()
 		now := time.Now()

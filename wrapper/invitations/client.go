@@ -118,15 +118,15 @@ func (c *Client) String() string {
 // GoString is String, so that %#v does not print the key either.
 func (c *Client) GoString() string { return c.String() }
 
-// Ready waits until a call of op would go out at once under WithPacing's budgets (and any 429's
-// Retry-After), without counting one, or returns ctx's error. Work that waits where it can be
-// interrupted and then makes a call it lets finish waits here first, as package lifecycle does.
+// Ready returns nil once a call of op would go out at once under WithPacing's budgets (and any
+// 429's Retry-After), counting none, or ctx's error if ctx ends first; with a context that has
+// ended, it only checks. Package lifecycle waits here where it can be interrupted.
 func (c *Client) Ready(ctx context.Context, op Operation) error {
 	if ctx == nil {
 		return fmt.Errorf("invitations: %s: nil context", op)
 	}
 	if c.pacer == nil {
-		return ctx.Err()
+		return nil
 	}
 	return c.pacer.Ready(ctx, string(op))
 }

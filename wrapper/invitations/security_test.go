@@ -229,6 +229,15 @@ func TestReadyWaitsForTheBudgetWithoutSpendingIt(t *testing.T) {
 		require.NoError(t, err)
 		assert.ErrorIs(t, client.Ready(ctx, invitations.OpCreate), context.DeadlineExceeded)
 
+		// With a context that has ended, Ready only checks.
+		ended, end := context.WithCancel(t.Context())
+		end()
+		began = time.Now()
+		assert.ErrorIs(t, client.Ready(ended, invitations.OpCreate), context.Canceled, "the create budget is spent")
+		assert.NoError(t, client.Ready(ended, invitations.OpList), "the overall budget is not")
+		assert.NoError(t, srv.Client.Ready(ended, invitations.OpCreate), "without pacing a call always goes at once")
+		assert.Zero(t, time.Since(began))
+
 		// After a 429 the call gave up on (its Retry-After beyond the cap), the operation waits
 		// the Retry-After.
 		capped, err := invitations.New(srv.SecretKey, invitations.WithBaseURL(srv.URL), invitations.WithHTTPClient(srv.HTTPClient()),

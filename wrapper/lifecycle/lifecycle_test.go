@@ -238,7 +238,11 @@ func TestReissueWhenTheRevokeFails(t *testing.T) {
 func TestNilContextIsAnErrorNotAPanic(t *testing.T) {
 	t.Parallel()
 	srv := invitationstest.NewServer(t)
-	testkit.CheckNilContext(t, lifecycle.New(srv.Client), "ada@example.com", invitations.CreateParams{EmailAddress: "ada@example.com"},
-		[]invitations.CreateParams{{EmailAddress: "ada@example.com"}})
+	m := lifecycle.New(srv.Client)
+	testkit.CheckNilContext(t, m, "ada@example.com", invitations.CreateParams{EmailAddress: "ada@example.com"},
+		[]invitations.CreateParams{{EmailAddress: "ada@example.com"}}, lifecycle.ActionRevoke, &lifecycle.Report{Action: lifecycle.ActionRevoke})
+	w, err := m.NewWatcher(nil)
+	require.NoError(t, err)
+	testkit.CheckNilContext(t, w)
 	assert.Zero(t, srv.Len())
 }

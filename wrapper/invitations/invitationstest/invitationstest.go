@@ -255,3 +255,30 @@ func (s *Server) Lookup(id string) (Details, bool) {
 		PublicMetadata: d.Invitation.PublicMetadata,
 	}, true
 }
+
+// Request is one request the server answered, as its request log keeps it: never the key or a
+// body.
+type Request struct {
+	At         time.Time             // on the server's clock
+	Operation  invitations.Operation // "" for a path that is none of the API's
+	Method     string
+	Path       string
+	Query      string
+	Status     int
+	Duration   time.Duration
+	ErrorCodes []string // the codes of Clerk's error body, for an error answer
+}
+
+// Requests returns the last 1,000 requests to the invitation API, oldest first: what the code
+// under test asked, and what it was answered.
+func (s *Server) Requests() []Request {
+	var out []Request
+	for _, r := range s.fake.Requests() {
+		out = append(out, Request{At: r.At, Operation: invitations.Operation(r.Operation), Method: r.Method, Path: r.Path, Query: r.Query,
+			Status: r.Status, Duration: r.Duration, ErrorCodes: r.ErrorCodes})
+	}
+	return out
+}
+
+// ClearRequests empties the request log.
+func (s *Server) ClearRequests() { s.fake.ClearRequests() }
