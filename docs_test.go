@@ -2,6 +2,7 @@ package clerkinvitations_test
 
 import (
 	"fmt"
+	"go/ast"
 	"go/doc/comment"
 	"go/parser"
 	"go/token"
@@ -25,8 +26,9 @@ type snippet struct {
 // TestEveryGoBlockInTheDocsCompiles: every Go block of README.md, of the pages in docs/ and of
 // the public packages' documentation compiles and passes go vet, in a module of its own that
 // uses this one as a user's would. A block of statements is wrapped in a function, as a user
-// pastes it into one, with ctx, client and t as parameters when it uses them without declaring
-// them; a block with functions of its own stands as a file. Imports come from the names used.
+// pastes it into one, with ctx, client, t, m (a lifecycle.Manager) and report (a
+// lifecycle.Report) as parameters when it uses them without declaring them (the blocks before
+// it did); a block with functions of its own stands as a file. Imports come from the names used.
 func TestEveryGoBlockInTheDocsCompiles(t *testing.T) {
 	t.Parallel()
 	var snippets []snippet
@@ -125,6 +127,7 @@ var imports = map[string]string{
 // pasted into would have it.
 var parameters = []struct{ name, decl string }{
 	{"ctx", "ctx context.Context"}, {"client", "client *invitations.Client"}, {"t", "t *testing.T"},
+	{"m", "m *lifecycle.Manager"}, {"report", "report *lifecycle.Report"},
 }
 
 var importLine = regexp.MustCompile(`(?m)^import\s+(\w+\s+)?"[^"]+"\s*$`)
@@ -142,11 +145,10 @@ func asFile(s snippet) string {
 				params = append(params, p.decl)
 			}
 		}
-		end := "\n\treturn nil\n"
-		if lines := strings.Split(strings.TrimSpace(code), "\n"); strings.HasPrefix(strings.TrimSpace(lines[len(lines)-1]), "return") {
-			end = "\n"
+		body = "func snippet(" + strings.Join(params, ", ") + ") error {\n" + code + "\n}\n"
+		if !endsTheFunction(body) {
+			body = strings.TrimSuffix(body, "}\n") + "\treturn nil\n}\n"
 		}
-		body = "func snippet(" + strings.Join(params, ", ") + ") error {\n" + code + end + "}\n"
 	}
 	var used []string
 	for name, path := range imports {
@@ -160,6 +162,26 @@ func asFile(s snippet) string {
 		file += "import (\n\t" + strings.Join(used, "\n\t") + "\n)\n\n"
 	}
 	return file + body
+}
+
+// endsTheFunction reports whether the last statement of the function in src returns or loops
+// for ever, so that a return after it would be unreachable.
+func endsTheFunction(src string) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package p\n"+src, 0)
+	if err != nil || len(f.Decls) == 0 {
+		return false
+	}
+	body := f.Decls[0].(*ast.FuncDecl).Body.List
+	if len(body) == 0 {
+		return false
+	}
+	switch last := body[len(body)-1].(type) {
+	case *ast.ReturnStmt:
+		return true
+	case *ast.ForStmt:
+		return last.Cond == nil
+	}
+	return false
 }
 
 // requiredVersion returns the version of module path this module's go.mod requires.

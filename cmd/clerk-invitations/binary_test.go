@@ -253,3 +253,159 @@ func TestTheWalkthroughRuns(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "the walk-through failed:\n%s\n%s", script, out)
 }
+
+// TestAReissueRunSurvivesAKill kills a reissue run (SIGKILL: no handler runs) midway; resumed from
+// its report, it replaces every invitation exactly once: each old one revoked once, one new
+// pending invitation per address.
+func TestAReissueRunSurvivesAKill(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
+	var old []string
+	for i := range 30 {
+		inv, err := srv.Client.Create(t.Context(), invitations.CreateParams{EmailAddress: fmt.Sprintf("k%02d@example.com", i), Notify: invitations.Ptr(false)})
+		require.NoError(t, err)
+		old = append(old, inv.ID)
+	}
+	srv.FailNext(invitations.OpRevoke, 14, invitationstest.Fault{})
+	srv.FailNext(invitations.OpRevoke, 1, invitationstest.Fault{Delay: 2 * time.Second}) // the 15th revoke hangs
+	report := filepath.Join(t.TempDir(), "reissue.json")
+	cmd := binaryCommand(t, srv, "reissue", "--status", "pending", "--notify=false", "--pacing", "none", "--report", report)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := bufio.NewScanner(stderr)
+	for progress := 0; progress < 14 && lines.Scan(); {
+		if strings.HasPrefix(lines.Text(), "progress: ") {
+			progress++
+		}
+	}
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+	plan, err := readReport(report)
+	require.NoError(t, err, "the plan was saved before the first call")
+	assert.Len(t, plan.Entries, 30)
+	journaled, err := readJournal(report + ".journal")
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, len(journaled), 14)
+
+	out, err := binaryCommand(t, srv, "reissue", "--resume", report, "--notify=false", "--pacing", "none").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	done, err := readReport(report)
+	require.NoError(t, err)
+	assert.True(t, done.Complete)
+	// A replacement created by the killed run but not yet journaled is found already invited.
+	assert.Equal(t, 30, done.Counts[lifecycle.Replaced]+done.Counts[lifecycle.AlreadyInvited], "%s", out)
+	assert.Equal(t, 60, srv.Len(), "one replacement each, nobody invited twice")
+	for _, id := range old {
+		d, ok := srv.Lookup(id)
+		require.True(t, ok)
+		assert.Equal(t, invitations.StatusRevoked, d.Status)
+	}
+	pending := map[string]int{}
+	for inv, err := range srv.Client.All(t.Context(), invitations.ListParams{Statuses: []invitations.Status{invitations.StatusPending}}) {
+		require.NoError(t, err)
+		pending[inv.EmailAddress]++
+	}
+	assert.Len(t, pending, 30)
+	for addr, n := range pending {
+		assert.Equal(t, 1, n, addr)
+	}
+}
+
+// TestTheFirstCtrlCSaysWhatTheRunWaitsFor: during a call that hangs, the first Ctrl-C says at
+// once what the run waits for and for how long at most; a second ends the program at once; the
+// journal is intact, and the run resumed from it invites exactly the rest.
+func TestTheFirstCtrlCSaysWhatTheRunWaitsFor(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
+	srv.FailNext(invitations.OpBulkCreate, 2, invitationstest.Fault{})
+	srv.FailNext(invitations.OpBulkCreate, 1, invitationstest.Fault{Delay: time.Minute}) // the third call hangs
+	file := addressFile(t, 50)
+	report := filepath.Join(t.TempDir(), "report.json")
+	cmd := binaryCommand(t, srv, "bulk", file, "--pacing", "none", "--notify=false", "--report", report)
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := bufio.NewScanner(stderr)
+	var seen strings.Builder
+	progress := 0
+	for lines.Scan() {
+		seen.WriteString(lines.Text() + "\n")
+		if strings.HasPrefix(lines.Text(), "progress: ") {
+			if progress++; progress == 2 {
+				break // the third call is being sent
+			}
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // for the third call to be under way
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	require.True(t, lines.Scan(), seen.String())
+	first := lines.Text()
+	assert.Regexp(t, `^clerk-invitations: interrupted; waiting for the bulk create of 10 under way \(\S+ so far\) to finish, at most 30s; Ctrl-C again stops at once$`, first)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err := <-waited:
+		var exitErr *exec.ExitError
+		require.ErrorAs(t, err, &exitErr)
+		assert.Equal(t, syscall.SIGINT, exitErr.Sys().(syscall.WaitStatus).Signal(), "ended by the second Ctrl-C itself")
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("the second Ctrl-C did not end the program")
+	}
+	settled, err := readJournal(report + ".journal")
+	require.NoError(t, err, "the journal is intact")
+	assert.Len(t, settled, 20)
+
+	out, err := binaryCommand(t, srv, "bulk", file, "--pacing", "none", "--notify=false", "--resume", report).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	saved, err := readReport(report)
+	require.NoError(t, err)
+	assert.True(t, saved.Complete)
+	assert.Equal(t, 50, srv.Len(), "everyone invited once")
+}
+
+// TestAWatchKilledAndRestartedMissesNoChange kills a watch (SIGKILL) between polls; restarted from
+// its state file, it reports every change it had not.
+func TestAWatchKilledAndRestartedMissesNoChange(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
+	var ids []string
+	for i := range 6 {
+		inv, err := srv.Client.Create(t.Context(), invitations.CreateParams{EmailAddress: fmt.Sprintf("v%d@example.com", i), Notify: invitations.Ptr(false)})
+		require.NoError(t, err)
+		ids = append(ids, inv.ID)
+	}
+	state := filepath.Join(t.TempDir(), "state.json")
+	out, err := binaryCommand(t, srv, "watch", "--state", state, "--once", "--pacing", "none").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	cmd := binaryCommand(t, srv, "watch", "--state", state, "--interval", "50ms", "--pacing", "none")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := bufio.NewScanner(stdout)
+	require.NoError(t, srv.Accept(ids[0]))
+	require.NoError(t, srv.Accept(ids[1]))
+	var before []string
+	for len(before) < 2 && lines.Scan() {
+		before = append(before, lines.Text())
+	}
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
+
+	// While it is down: more changes.
+	require.NoError(t, srv.Expire(ids[2]))
+	require.NoError(t, srv.Client.Delete(t.Context(), ids[3]))
+	after, err := binaryCommand(t, srv, "watch", "--state", state, "--once", "--pacing", "none").Output()
+	require.NoError(t, err)
+	all := strings.Join(before, "\n") + "\n" + string(after)
+	for _, want := range []string{"accepted " + ids[0], "accepted " + ids[1], "expired  " + ids[2], "deleted  " + ids[3]} {
+		assert.Contains(t, all, want)
+	}
+	for _, id := range ids[:2] {
+		assert.LessOrEqual(t, strings.Count(all, id), 2, "at most the last poll's changes again")
+	}
+}

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf16"
 
@@ -24,23 +23,24 @@ import (
 const bulkHelp = `usage: clerk-invitations bulk FILE [flags]
 
 Invites every address in FILE ("-" for standard input), paced to Clerk's rate limits (25 bulk
-calls of up to 10 addresses an hour), and writes a report saying, per address: created, already
-invited, already a user, invalid or failed (with the error). Addresses are trimmed and
-de-duplicated, ignoring case; nobody is invited twice, also when a run is resumed.
+calls of up to 10 addresses and 100 single creates an hour: 350 invitations), and writes a
+report saying, per address: created, already invited, already a user, invalid or failed (with
+the error). Addresses are trimmed and de-duplicated, ignoring case; nobody is invited twice,
+also when a run is resumed.
 
 FILE is CSV with a header row, or one address per line (blank lines and lines starting with #
 are skipped), in UTF-8 or in UTF-16 with a byte-order mark; at most 32 MiB and 100,000
 addresses. CSV columns: email_address (required), public_metadata (a JSON object),
 redirect_url, expires_in_days, template_slug (invitation or waitlist_invitation).
 
-Clerk emails every invitation unless --notify=false. On a terminal the tool first says how many
-invitations and emails it is about to send and asks to go on (--yes skips the question), and
-shows a progress bar with the rate and the time left (pacing waits included). Ctrl-C, SIGTERM
-or a closed terminal (SIGHUP) lets the call under way finish (within --timeout), writes the
-report and stops (130; a second Ctrl-C stops at once); run again with --resume REPORT to invite
-the rest. While a run sends, every settled
-address goes to REPORT.journal, synced before the next call, so that --resume REPORT also goes
-on after a kill or a crash.
+Clerk emails every invitation unless --notify=false. The tool first says how many addresses it
+is about to invite and how long that takes at least at Clerk's limits; on a terminal it asks to
+go on (--yes skips the question), and shows a progress bar with the rate and the time left
+(pacing waits included). Ctrl-C, SIGTERM or a closed terminal (SIGHUP) says what the run is
+waiting for, lets the call under way finish (within --timeout), writes the report and stops
+(130; a second Ctrl-C stops at once); run again with --resume REPORT to invite the rest. While a
+run sends, every settled address goes to REPORT.journal, synced before the next call, so that
+--resume REPORT also goes on after a kill or a crash.
 
 flags:
   --dry-run         check the file and report what would be done; send nothing
@@ -106,16 +106,28 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 		return usageError(con, "bulk", "%v", err)
 	}
 
-	if !*dryRun && con.inTTY && !*yes {
+	budgets, _ := api.budgets(env("CLERK_SECRET_KEY"))
+	took := func(n int) string {
+		if budgets == nil || n == 0 {
+			return ""
+		}
+		said := atLimits(api.limitsName(env("CLERK_SECRET_KEY")), lifecycle.LeastTime(*budgets, 0, n))
+		return " " + strings.ToUpper(said[:1]) + said[1:] + "."
+	}
+	switch {
+	case !*dryRun && con.inTTY && !*yes:
 		preview, err := lifecycle.New(client).InviteMany(ctx, items, lifecycle.InviteOptions{DryRun: true, Resume: resume})
 		if err != nil {
 			return failed(con, "bulk", err)
 		}
-		fmt.Fprintln(con.err, plan(preview, *notify, false))
+		fmt.Fprintln(con.err, plan(preview, *notify, false)+took(preview.Counts[lifecycle.WouldCreate]))
 		if !confirm(con, "Go on?") {
 			fmt.Fprintln(con.err, "nothing sent")
 			return exitOK
 		}
+	case !*dryRun:
+		n := toInvite(items, resume)
+		fmt.Fprintf(con.err, "Inviting up to %d addresses.%s\n", n, took(n))
 	}
 	// Before anything is sent: the journal proves the report can be written where it goes.
 	var jr *journal
@@ -127,54 +139,54 @@ func bulkCmd(ctx context.Context, args []string, env func(string) string, con co
 	}
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	view := newProgressView(con.err, con.errTTY)
-	if b, _ := api.budgets(env("CLERK_SECRET_KEY")); b != nil {
-		view.budget = b.Bulk
-	}
+	view := newProgressView(con.err, con.errTTY, -1)
 	// After Ctrl-C the call under way gets one attempt's --timeout to finish, then is given up.
-	report, runErr := lifecycle.New(client).InviteMany(runCtx, items, lifecycle.InviteOptions{DryRun: *dryRun, Resume: resume, FinishTimeout: api.timeout, Progress: func(p lifecycle.Progress) {
-		if err := jr.add(p.Settled); err != nil {
-			cancel(err) // nothing more is sent that the journal could not record
-		}
-		view.update(p)
-	}})
+	report, runErr := lifecycle.New(client).InviteMany(runCtx, items, lifecycle.InviteOptions{DryRun: *dryRun, Resume: resume, FinishTimeout: api.timeout,
+		Activity: noteActivity, Progress: func(p lifecycle.Progress) {
+			if err := jr.add(p.Settled); err != nil {
+				cancel(err) // nothing more is sent that the journal could not record
+			}
+			least := time.Duration(0)
+			if budgets != nil {
+				least = lifecycle.LeastTime(*budgets, 0, p.Total-p.Done)
+			}
+			view.startAt(p.Done - len(p.Settled))
+			view.update(p.Done, p.Total, p.Counts, least)
+		}})
 	view.finish()
 	if cause := context.Cause(runCtx); runErr != nil && cause != nil && !errors.Is(cause, context.Canceled) {
 		runErr = fmt.Errorf("writing the journal: %w", cause)
 	}
 	if *dryRun {
-		fmt.Fprintln(con.err, plan(report, *notify, true))
+		fmt.Fprintln(con.err, plan(report, *notify, true)+took(report.Counts[lifecycle.WouldCreate]))
 	}
-	if err := writeReport(*reportPath, report); err != nil {
-		fmt.Fprintf(con.err, "clerk-invitations bulk: writing the report: %v\n", err)
-		if jr != nil {
-			fmt.Fprintf(con.err, "what the run settled is in %s; run again with --resume %s\n", jr.f.Name(), *reportPath)
+	return finishRun(con, "bulk", api.output, *reportPath, report, jr, runErr)
+}
+
+// toInvite counts the addresses of items that a run would still send: each address once, and
+// none that resume settled.
+func toInvite(items []invitations.CreateParams, resume *lifecycle.Report) int {
+	settled := map[string]bool{}
+	if resume != nil {
+		for _, e := range resume.Entries {
+			if e.Result.Final("") {
+				settled[strings.ToLower(strings.TrimSpace(e.EmailAddress))] = true
+			}
 		}
-		return exitFailed
 	}
-	jr.remove() // the report holds it all now
-	if api.output == "json" {
-		if err := writeJSON(con.out, report); err != nil {
-			return failed(con, "bulk", err)
+	for _, p := range items {
+		key := strings.ToLower(strings.TrimSpace(p.EmailAddress))
+		if _, seen := settled[key]; !seen {
+			settled[key] = false
 		}
-	} else {
-		printSummary(con.out, report)
 	}
-	fmt.Fprintf(con.err, "report: %s\n", *reportPath)
-	switch {
-	case errors.Is(runErr, context.Canceled) || errors.Is(runErr, context.DeadlineExceeded):
-		fmt.Fprintf(con.err, "interrupted: %d addresses not sent, %d failed; run again with --resume %s\n",
-			report.Counts[lifecycle.NotSent], report.Counts[lifecycle.Failed], *reportPath)
-		return exitInterrupted
-	case runErr != nil:
-		fmt.Fprintf(con.err, "clerk-invitations bulk: %v\n", runErr)
-		fmt.Fprintf(con.err, "run again with --resume %s to send the rest\n", *reportPath)
-		return exitFailed
-	case !report.Complete:
-		fmt.Fprintf(con.err, "%d addresses failed; run again with --resume %s to retry them\n", report.Counts[lifecycle.Failed], *reportPath)
-		return exitPartial
+	n := 0
+	for _, done := range settled {
+		if !done {
+			n++
+		}
 	}
-	return exitOK
+	return n
 }
 
 // plan describes a dry run's report: what a run will do, or would do.
@@ -207,23 +219,6 @@ func plan(r *lifecycle.Report, notify, dryRun bool) string {
 		fmt.Fprintf(&b, " Skipped: %s.", strings.Join(skipped, ", "))
 	}
 	return b.String()
-}
-
-func printSummary(w io.Writer, r *lifecycle.Report) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "RESULT\tADDRESSES")
-	for _, res := range []lifecycle.Result{lifecycle.Created, lifecycle.AlreadyInvited, lifecycle.AlreadyUser,
-		lifecycle.Invalid, lifecycle.Failed, lifecycle.NotSent, lifecycle.WouldCreate} {
-		if n := r.Counts[res]; n > 0 {
-			fmt.Fprintf(tw, "%s\t%d\n", res, n)
-		}
-	}
-	_ = tw.Flush()
-	for _, e := range r.Entries {
-		if e.Result == lifecycle.Invalid || e.Result == lifecycle.Failed {
-			fmt.Fprintf(w, "%s %s: %s\n", e.Result, printable(e.EmailAddress), printable(e.Error))
-		}
-	}
 }
 
 // Bounds on bulk input: a run of the most addresses takes Clerk's budgets weeks, and a file
@@ -387,7 +382,11 @@ func readResume(path string) (*lifecycle.Report, error) {
 		return nil, err
 	}
 	entries, err := readJournal(path + ".journal")
-	r.Entries = append(r.Entries, entries...) // later entries win: the journal is newer
+	if len(r.Entries) == 0 {
+		r.Entries = entries // a bulk run killed before its report: InviteMany lets later entries win
+	} else {
+		r.Record(entries...) // the journal is newer than the report
+	}
 	return r, err
 }
 
@@ -472,14 +471,22 @@ func readJournal(path string) ([]lifecycle.Entry, error) {
 	return out, nil
 }
 
-// writeReport writes r to path whole or not at all: through a temporary file renamed over it.
-func writeReport(path string, r *lifecycle.Report) error {
+// writeReport writes r to path whole or not at all.
+func writeReport(path string, r *lifecycle.Report) error { return writeJSONFile(path, r) }
+
+// writeJSONFile writes v to path as JSON whole or not at all: through a temporary file, synced,
+// renamed over it.
+func writeJSONFile(path string, v any) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := writeJSON(tmp, r); err != nil {
+	if err := writeJSON(tmp, v); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -490,72 +497,59 @@ func writeReport(path string, r *lifecycle.Report) error {
 }
 
 // progressView shows a run's progress: a bar redrawn in place on a terminal, a line per step
-// elsewhere.
+// elsewhere, with the rate and the time left: the rate's estimate or, when longer, the least
+// time Clerk's budgets allow what is left.
 type progressView struct {
 	w         io.Writer
 	tty       bool
 	began     time.Time
-	startDone int // addresses settled before this run's first step (resumed, invalid)
+	startDone int // entries settled before this run's first step (resumed, invalid); -1: not yet known
 	drawn     time.Time
 	active    bool
-	// budget is the bulk calls' pacing budget, if any; calls are the ends of this run's steps,
-	// a call each, within its window.
-	budget invitations.Budget
-	calls  []time.Time
 }
 
-func newProgressView(w io.Writer, tty bool) *progressView {
-	return &progressView{w: w, tty: tty, began: time.Now(), startDone: -1}
+func newProgressView(w io.Writer, tty bool, startDone int) *progressView {
+	return &progressView{w: w, tty: tty, began: time.Now(), startDone: startDone}
 }
 
-func (v *progressView) update(p lifecycle.Progress) {
+// startAt sets how many entries were settled before this run's first step, once.
+func (v *progressView) startAt(done int) {
 	if v.startDone < 0 {
-		v.startDone = p.Done - len(p.Settled)
+		v.startDone = done
 	}
+}
+
+func (v *progressView) update(done, total int, counts map[lifecycle.Result]int, least time.Duration) {
 	now := time.Now()
-	v.calls = append(v.calls, now)
-	if v.budget.Per > 0 {
-		for len(v.calls) > 0 && now.Sub(v.calls[0]) >= v.budget.Per {
-			v.calls = v.calls[1:]
-		}
-	}
-	if v.tty && p.Done < p.Total && now.Sub(v.drawn) < 100*time.Millisecond {
+	if v.tty && done < total && now.Sub(v.drawn) < 100*time.Millisecond {
 		return
 	}
 	v.drawn = now
 	rate, eta := "-", "-"
-	if done, took := p.Done-v.startDone, now.Sub(v.began); done > 0 && took > 0 {
-		perMinute := float64(done) / took.Minutes()
+	if n, took := done-max(v.startDone, 0), now.Sub(v.began); n > 0 && took > 0 {
+		perMinute := float64(n) / took.Minutes()
 		rate = strconv.FormatFloat(perMinute, 'f', 1, 64)
-		left := max(time.Duration(float64(p.Total-p.Done)/perMinute*float64(time.Minute)), v.pacedLeft(p.Total-p.Done, now))
-		eta = left.Round(time.Second).String()
+		eta = max(time.Duration(float64(total-done)/perMinute*float64(time.Minute)), least).Round(time.Second).String()
 	}
-	counts := fmt.Sprintf("created %d, already invited %d, users %d, invalid %d, failed %d",
-		p.Counts[lifecycle.Created], p.Counts[lifecycle.AlreadyInvited], p.Counts[lifecycle.AlreadyUser],
-		p.Counts[lifecycle.Invalid], p.Counts[lifecycle.Failed])
+	var parts []string
+	for _, res := range resultOrder {
+		if n := counts[res]; n > 0 && res != lifecycle.NotSent {
+			parts = append(parts, fmt.Sprintf("%s %d", strings.ReplaceAll(string(res), "_", " "), n))
+		}
+	}
+	summary := strings.Join(parts, ", ")
 	if !v.tty {
-		fmt.Fprintf(v.w, "progress: %d/%d, %s/min, %s left; %s\n", p.Done, p.Total, rate, eta, counts)
+		fmt.Fprintf(v.w, "progress: %d/%d, %s/min, %s left; %s\n", done, total, rate, eta, summary)
 		return
 	}
 	const width = 24
-	filled := width * p.Done / max(p.Total, 1)
+	filled := width * done / max(total, 1)
 	bar := strings.Repeat("=", filled) + strings.Repeat(" ", width-filled)
 	if filled > 0 && filled < width {
 		bar = bar[:filled-1] + ">" + bar[filled:]
 	}
-	fmt.Fprintf(v.w, "\r[%s] %d/%d %3d%%  %s/min  ETA %s  %s\x1b[K", bar, p.Done, p.Total, 100*p.Done/max(p.Total, 1), rate, eta, counts)
+	fmt.Fprintf(v.w, "\r[%s] %d/%d %3d%%  %s/min  ETA %s  %s\x1b[K", bar, done, total, 100*done/max(total, 1), rate, eta, summary)
 	v.active = true
-}
-
-// pacedLeft is the least time the budget lets the calls for left addresses take: the windows
-// they need beyond the one under way, less what has passed of it.
-func (v *progressView) pacedLeft(left int, now time.Time) time.Duration {
-	if v.budget.Calls <= 0 || left <= 0 || len(v.calls) == 0 {
-		return 0
-	}
-	calls := (left + invitations.MaxBulkItems - 1) / invitations.MaxBulkItems
-	windows := (calls + len(v.calls) - 1) / v.budget.Calls
-	return max(0, time.Duration(windows)*v.budget.Per-now.Sub(v.calls[0]))
 }
 
 func (v *progressView) finish() {

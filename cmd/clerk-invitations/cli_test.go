@@ -180,9 +180,19 @@ func TestUsageMistakes(t *testing.T) {
 		{[]string{"create", "a@example.com", "--metadata", "[1]"}, "--metadata is not a JSON object"},
 		{[]string{"create", "a@example.com", "--output", "yaml"}, "--output must be table, json or csv"},
 		{[]string{"create", "a@example.com", "--pacing", "fast"}, "--pacing must be"},
-		{[]string{"revoke"}, "give one invitation id, or --email"},
-		{[]string{"revoke", "inv_1", "--email", "a@example.com"}, "give one invitation id, or --email"},
-		{[]string{"delete", "inv_1", "inv_2"}, "give one invitation id, or --email"},
+		{[]string{"revoke"}, "give one invitation, --email or a selection"},
+		{[]string{"revoke", "inv_1", "--email", "a@example.com"}, "give one invitation, --email or a selection"},
+		{[]string{"delete", "inv_1", "inv_2"}, "give one invitation, --email or a selection"},
+		{[]string{"delete", "--yes"}, "never acts on all of them unasked"},
+		{[]string{"reissue", "--dry-run"}, "give one invitation, --email or a selection"},
+		{[]string{"revoke", "inv_1", "--dry-run"}, "--dry-run and --report are for a run over a selection"},
+		{[]string{"revoke", "inv_1", "--status", "pending"}, "not more than one of them"},
+		{[]string{"revoke", "--status", "expired"}, "revoke applies to invitations that are pending, not expired"},
+		{[]string{"delete", "--created-before", "yesterday"}, `"yesterday" is not a date`},
+		{[]string{"delete", "--file", "/nonexistent/ids.txt"}, "--file: open /nonexistent/ids.txt"},
+		{[]string{"revoke", "--resume", "/nonexistent/r.json"}, "--resume: "},
+		{[]string{"watch", "--interval", "0s"}, "--interval must be positive"},
+		{[]string{"watch", "now"}, `unexpected argument "now"`},
 		{[]string{"list", "--bogus"}, "flag provided but not defined"},
 		{[]string{"bulk"}, "give one file"},
 		{[]string{"nonsense"}, `unknown command "nonsense"`},
@@ -368,7 +378,7 @@ func TestBulkFromLinesOnStandardInputWithFailures(t *testing.T) {
 	r := c.run(in, false, "bulk", "-", "--report", report, "--pacing", "none", "--notify=false")
 	assert.Equal(t, exitPartial, r.code, r.err)
 	assert.Regexp(t, `(?m)^failed\s+3$`, r.out)
-	assert.Contains(t, r.err, "3 addresses failed; run again with --resume "+report)
+	assert.Contains(t, r.err, "3 failed or left to do; run again with --resume "+report)
 
 	r = c.run(in, false, "bulk", "-", "--resume", report, "--pacing", "none", "--notify=false")
 	assert.Equal(t, exitOK, r.code, r.err)
@@ -516,24 +526,24 @@ func TestAPIFlagsTimeoutAndPlainHTTP(t *testing.T) {
 	assert.Contains(t, r.err, "Client.Timeout exceeded", "each attempt gave up at the timeout")
 }
 
-// TestProgressCountsPacingWaits: with two bulk calls an hour, the time left after the first two
-// calls of a 100-address run is the four windows the other eight calls need, not the seconds
-// the first two took.
+// TestProgressCountsPacingWaits: with two bulk calls and one create an hour, the time left after
+// the first 20 addresses of 100 is the least the budgets allow the other 80 (four windows of 21:
+// three hours), not the seconds the first calls took.
 func TestProgressCountsPacingWaits(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var out bytes.Buffer
-		v := newProgressView(&out, false)
-		v.budget = invitations.Budget{Calls: 2, Per: time.Hour}
+		v := newProgressView(&out, false, 0)
+		budgets := invitations.Budgets{Bulk: invitations.Budget{Calls: 2, Per: time.Hour}, Create: invitations.Budget{Calls: 1, Per: time.Hour}}
 		counts := map[lifecycle.Result]int{}
 		step := func(done int) {
 			counts[lifecycle.Created] = done
-			v.update(lifecycle.Progress{Done: done, Total: 100, Counts: counts, Settled: make([]lifecycle.Entry, 10)})
+			v.update(done, 100, counts, lifecycle.LeastTime(budgets, 0, 100-done))
 		}
 		step(10)
 		time.Sleep(time.Second)
 		step(20)
-		assert.Contains(t, out.String(), "progress: 20/100, 1200.0/min, 3h59m59s left")
+		assert.Contains(t, out.String(), "progress: 20/100, 1200.0/min, 3h0m0s left; created 20")
 	})
 }
 

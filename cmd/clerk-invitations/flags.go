@@ -103,6 +103,14 @@ func (f *apiFlags) client(env func(string) string) (*invitations.Client, error) 
 	return c, err
 }
 
+// limitsName names the budgets --pacing asks for with key, for what a run says.
+func (f *apiFlags) limitsName(key string) string {
+	if f.pacing == "prod" || f.pacing == "auto" && strings.HasPrefix(key, "sk_live_") {
+		return "production"
+	}
+	return "development"
+}
+
 // budgets returns the budgets --pacing asks for with key; nil for none.
 func (f *apiFlags) budgets(key string) (*invitations.Budgets, error) {
 	var b invitations.Budgets

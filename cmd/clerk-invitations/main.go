@@ -5,10 +5,11 @@
 //	clerk-invitations create EMAIL [flags]
 //	clerk-invitations list [--status S] [--query Q] [--all] [flags]
 //	clerk-invitations get ID
-//	clerk-invitations revoke ID | --email EMAIL
-//	clerk-invitations reissue ID | EMAIL [flags]
-//	clerk-invitations delete ID | --email EMAIL [--yes]
+//	clerk-invitations revoke ID | --email EMAIL | SELECTION [run flags]
+//	clerk-invitations reissue ID | EMAIL | SELECTION [flags] [run flags]
+//	clerk-invitations delete ID | --email EMAIL | SELECTION [--yes] [run flags]
 //	clerk-invitations bulk FILE [--dry-run] [--report FILE] [--resume FILE] [--notify=false] [--yes]
+//	clerk-invitations watch [--interval 1m] [--state FILE] [--once]
 //	clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_…] [--rate-limits none|dev|prod]
 //	clerk-invitations contract
 //	clerk-invitations fidelity TRANSCRIPT
@@ -17,10 +18,14 @@
 // history); --api-url, or CLERK_API_URL, names another base URL, such as a serve process's.
 // `clerk-invitations help COMMAND` describes each command with examples.
 //
+// SELECTION is any of --status, --query, --created-before, --created-after, --expires-before,
+// --file and --from: a run over many invitations, which says first what it will do and how long
+// that takes, asks on a terminal, journals every step and writes a report (--resume).
+//
 // Exit status: 0 when everything asked was done; 1 when a call failed (the error on standard
-// error carries Clerk's message, code and trace id); 2 for a usage error; 3 when a bulk run or an
-// --email command left some addresses failed or not sent; 130 when interrupted (a bulk run
-// first finishes the call under way and writes its report).
+// error carries Clerk's message, code and trace id); 2 for a usage error; 3 when a run or an
+// --email command left some failed or not sent; 130 when interrupted (a run first finishes the
+// call under way and writes its report).
 package main
 
 import (
@@ -57,11 +62,20 @@ func osConsole() console {
 }
 
 func main() {
-	// A closed terminal or a dropped ssh session (SIGHUP) stops a run as Ctrl-C does.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// A closed terminal or a dropped ssh session (SIGHUP) stops a run as Ctrl-C does. The first
+	// says at once what the run is waiting for; a second ends the program at once (the signal's
+	// own action), the journal intact: it was synced after every step.
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+	caught := make(chan os.Signal, 1)
+	signal.Notify(caught, signals...)
 	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C ends the program at once
+		<-caught
+		signal.Reset(signals...)
+		if note := interruptedNote(); note != "" {
+			fmt.Fprintln(os.Stderr, note)
+		}
+		cancel()
 	}()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, osConsole()))
 }
@@ -84,6 +98,7 @@ func init() {
 		"reissue": {"send an invitation again: a new one, the old one revoked", reissueHelp, reissueCmd},
 		"delete":  {"delete an invitation, or every one of --email, for good", deleteHelp, deleteCmd},
 		"bulk":    {"invite every address of a CSV file or list, paced, with a report", bulkHelp, bulkCmd},
+		"watch":   {"report invitations created, accepted, expired, revoked or deleted", watchHelp, watchCmd},
 		"serve": {"serve an in-memory Clerk invitations API", serveHelp, func(ctx context.Context, args []string, _ func(string) string, con console) int {
 			return serveCmd(ctx, args, con.out, con.err)
 		}},
@@ -94,7 +109,7 @@ func init() {
 	}
 }
 
-var commandOrder = []string{"create", "list", "get", "revoke", "reissue", "delete", "bulk", "serve", "contract", "fidelity"}
+var commandOrder = []string{"create", "list", "get", "revoke", "reissue", "delete", "bulk", "watch", "serve", "contract", "fidelity"}
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "usage: clerk-invitations COMMAND [flags]\n\ncommands:\n")
@@ -105,7 +120,7 @@ func usage(w io.Writer) {
 The secret key comes from CLERK_SECRET_KEY; --api-url (or CLERK_API_URL) names another base URL.
 Run 'clerk-invitations help COMMAND' for a command's flags and examples.
 
-exit status: 0 done, 1 a call failed, 2 usage error, 3 some addresses failed or not sent,
+exit status: 0 done, 1 a call failed, 2 usage error, 3 some failed or were not sent,
 130 interrupted
 `)
 }

@@ -418,15 +418,18 @@ func TestServeKeepsItsStateAndCanTurnTheControlPlaneOff(t *testing.T) {
 	assert.Equal(t, 404, status, "--control=false")
 	require.Equal(t, 0, stop())
 
-	// A file that does not parse stops serve and is left alone.
-	bad := writeFile(t, "state.json", `{"invitations": "not a list"}`)
-	var out, errOut bytes.Buffer
-	code := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--state", bad}, env(nil), testConsole(&out, &errOut))
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, errOut.String(), "is not a state this server saved")
-	data, err := os.ReadFile(bad)
-	require.NoError(t, err)
-	assert.Equal(t, `{"invitations": "not a list"}`, string(data))
+	// A file that is not a saved state stops serve and is left as it was: one that does not
+	// parse, an empty object, a report of another command.
+	for _, content := range []string{`{"invitations": "not a list"}`, `{}`, `{"entries":[],"counts":{},"dry_run":false,"complete":true,"calls":0}`} {
+		bad := writeFile(t, "state.json", content)
+		var out, errOut bytes.Buffer
+		code := run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--state", bad}, env(nil), testConsole(&out, &errOut))
+		assert.Equal(t, exitUsage, code, content)
+		assert.Contains(t, errOut.String(), "is not a state this server saved", content)
+		data, err := os.ReadFile(bad)
+		require.NoError(t, err)
+		assert.Equal(t, content, string(data))
+	}
 }
 
 // TestServeStopsWithASpareConnectionOpen: a client's spare connection, open but never used, does

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"strings"
 
@@ -175,33 +176,51 @@ func getCmd(ctx context.Context, args []string, env func(string) string, con con
 
 const revokeHelp = `usage: clerk-invitations revoke ID [flags]
        clerk-invitations revoke --email EMAIL [flags]
+       clerk-invitations revoke SELECTION [flags]
 
-Revokes a pending invitation, or every pending invitation of an address (exact match, any
-case), and prints what was revoked. The link stops working; the person can still sign up the
-ordinary way.
+Revokes a pending invitation, every pending invitation of an address (exact match, any case),
+or every pending invitation a selection finds, and prints what was revoked. The link stops
+working; the person can still sign up the ordinary way.
+
+A run over a selection says first how many it will revoke and how long that takes at Clerk's
+limits, asks on a terminal (--yes skips the question), shows its progress, journals every step
+before the next call and writes a report: --resume REPORT goes on after Ctrl-C, a kill or a
+crash, and nothing is revoked twice. --from REPORT undoes a bulk run: it revokes exactly the
+invitations that run created, those still pending.
 
 flags:
-  --email EMAIL     revoke every pending invitation of this address
-` + apiFlagsHelp + `
+  --email EMAIL         revoke every pending invitation of this address
+` + selectionHelp + runFlagsHelp + apiFlagsHelp + `
 examples:
   clerk-invitations revoke inv_2abc...
   clerk-invitations revoke --email ada@example.com
+  clerk-invitations revoke --from team.report.json --yes
+  clerk-invitations revoke --query @old.example.com --dry-run
 `
 
 func revokeCmd(ctx context.Context, args []string, env func(string) string, con console) int {
 	fs := newFlags("revoke")
 	api := addAPIFlags(fs, env)
 	email := fs.String("email", "", "revoke every pending invitation of this address")
+	sf, rf := addSelectionFlags(fs), addRunFlags(fs)
 	pos, code, ok := parseArgs(fs, args, revokeHelp, con)
 	if !ok {
 		return code
 	}
-	if (len(pos) == 1) == (*email != "") || len(pos) > 1 {
-		return usageError(con, "revoke", "give one invitation id, or --email")
+	many, code := targets(con, "revoke", fs, sf, rf, pos, *email != "")
+	if code >= 0 {
+		return code
 	}
 	client, err := api.client(env)
 	if err != nil {
 		return usageError(con, "revoke", "%v", err)
+	}
+	if many {
+		sel, err := sf.selection(con.in)
+		if err != nil {
+			return usageError(con, "revoke", "%v", err)
+		}
+		return runSelection(ctx, "revoke", lifecycle.ActionRevoke, sel, rf, lifecycle.ReissueParams{}, api, client, env, con)
 	}
 	if *email == "" {
 		inv, err := client.Revoke(ctx, pos[0])
@@ -231,41 +250,59 @@ func revokeCmd(ctx context.Context, args []string, env func(string) string, con 
 }
 
 const reissueHelp = `usage: clerk-invitations reissue ID|EMAIL [flags]
+       clerk-invitations reissue SELECTION [flags]
 
-Sends an invitation again: creates a new one for the same address with the same public metadata,
-then revokes the old one if it is still pending (an expired one is simply replaced). Given an
-address, it reissues that address's newest pending invitation, else its newest expired one.
-Clerk does not return an invitation's redirect URL, template or expiry, so the new one takes them
-from the flags (Clerk's defaults when not given). Prints the old and the new invitation.
+Sends an invitation again, as Clerk has no resend: a new one for the same address with the same
+public metadata, the old one revoked if it is still pending (an expired one is simply
+replaced). Given an address, it reissues that address's newest pending invitation, else its
+newest expired one. Clerk does not return an invitation's redirect URL, template or expiry, so
+the new one takes them from the flags (Clerk's defaults when not given).
+
+A run over a selection (pending and expired invitations; --status expired for the expired ones
+only) revokes each pending one, then invites its address again, in the calls Clerk's create
+budgets allow soonest (bulk creates of ten and single creates: 350 an hour), saying first how
+long that takes. It journals every step, so that --resume goes on after any stop: one whose
+revoke went through and whose new invitation did not is only invited again.
 
 flags:
-  --redirect-url URL       where the new link lands
-  --expires-in-days N      1 to 365 (default: Clerk's 30)
-  --template NAME          invitation (default) or waitlist_invitation
-  --notify=false           create it without sending the email
-` + apiFlagsHelp + `
+  --redirect-url URL    where the new link lands
+  --expires-in-days N   1 to 365 (default: Clerk's 30)
+  --template NAME       invitation (default) or waitlist_invitation
+  --notify=false        create it without sending the email
+` + selectionHelp + runFlagsHelp + apiFlagsHelp + `
 examples:
   clerk-invitations reissue ada@example.com
   clerk-invitations reissue inv_2abc... --expires-in-days 7
+  clerk-invitations reissue --status expired --yes
 `
 
 func reissueCmd(ctx context.Context, args []string, env func(string) string, con console) int {
 	fs := newFlags("reissue")
 	api := addAPIFlags(fs, env)
 	cf := addCreateFlags(fs)
+	sf, rf := addSelectionFlags(fs), addRunFlags(fs)
 	pos, code, ok := parseArgs(fs, args, reissueHelp, con)
 	if !ok {
 		return code
 	}
-	if len(pos) != 1 {
-		return usageError(con, "reissue", "give one invitation id or email address")
+	many, code := targets(con, "reissue", fs, sf, rf, pos, false)
+	if code >= 0 {
+		return code
 	}
 	client, err := api.client(env)
 	if err != nil {
 		return usageError(con, "reissue", "%v", err)
 	}
-	got, err := lifecycle.New(client).Reissue(ctx, pos[0], lifecycle.ReissueParams{RedirectURL: cf.redirectURL, ExpiresInDays: cf.expiresInDays,
-		TemplateSlug: invitations.TemplateSlug(cf.template), Notify: cf.notifyParam()})
+	params := lifecycle.ReissueParams{RedirectURL: cf.redirectURL, ExpiresInDays: cf.expiresInDays,
+		TemplateSlug: invitations.TemplateSlug(cf.template), Notify: cf.notifyParam()}
+	if many {
+		sel, err := sf.selection(con.in)
+		if err != nil {
+			return usageError(con, "reissue", "%v", err)
+		}
+		return runSelection(ctx, "reissue", lifecycle.ActionReissue, sel, rf, params, api, client, env, con)
+	}
+	got, err := lifecycle.New(client).Reissue(ctx, pos[0], params)
 	if got != nil {
 		if printErr := printInvitations(con.out, api.output, []invitations.Invitation{got.Old, got.New}); printErr != nil {
 			return failed(con, "reissue", printErr)
@@ -279,36 +316,47 @@ func reissueCmd(ctx context.Context, args []string, env func(string) string, con
 
 const deleteHelp = `usage: clerk-invitations delete ID [--yes] [flags]
        clerk-invitations delete --email EMAIL [--yes] [flags]
+       clerk-invitations delete SELECTION [flags]
 
-Deletes an invitation for good, whatever its status, or every invitation of an address (exact
-match, any case): what a data-erasure request needs. Other records of the address, such as a
-user, are not touched. On a terminal it asks first; --yes skips the question. Prints the ids
-deleted.
+Deletes an invitation for good, whatever its status, every invitation of an address (exact
+match, any case), or every invitation a selection finds: what a data-erasure request needs.
+Other records of the address, such as a user, are not touched. On a terminal it asks first;
+--yes skips the question. Prints the ids deleted. A run over a selection journals every step
+and writes a report, as revoke's does; a selection is required: nothing deletes everything.
 
 flags:
-  --email EMAIL     delete every invitation of this address
-  --yes             do not ask
-` + apiFlagsHelp + `
+  --email EMAIL         delete every invitation of this address
+` + selectionHelp + runFlagsHelp + apiFlagsHelp + `
 examples:
   clerk-invitations delete inv_2abc...
   clerk-invitations delete --email ada@example.com --yes
+  clerk-invitations delete --status revoked --created-before 2026-01-01 --dry-run
 `
 
 func deleteCmd(ctx context.Context, args []string, env func(string) string, con console) int {
 	fs := newFlags("delete")
 	api := addAPIFlags(fs, env)
 	email := fs.String("email", "", "delete every invitation of this address")
-	yes := fs.Bool("yes", false, "do not ask")
+	sf, rf := addSelectionFlags(fs), addRunFlags(fs)
+	yes := &rf.yes
 	pos, code, ok := parseArgs(fs, args, deleteHelp, con)
 	if !ok {
 		return code
 	}
-	if (len(pos) == 1) == (*email != "") || len(pos) > 1 {
-		return usageError(con, "delete", "give one invitation id, or --email")
+	many, code := targets(con, "delete", fs, sf, rf, pos, *email != "")
+	if code >= 0 {
+		return code
 	}
 	client, err := api.client(env)
 	if err != nil {
 		return usageError(con, "delete", "%v", err)
+	}
+	if many {
+		sel, err := sf.selection(con.in)
+		if err != nil {
+			return usageError(con, "delete", "%v", err)
+		}
+		return runSelection(ctx, "delete", lifecycle.ActionDelete, sel, rf, lifecycle.ReissueParams{}, api, client, env, con)
 	}
 	if *email == "" {
 		id := pos[0]
@@ -385,4 +433,21 @@ func confirm(con console, question string) bool {
 		return true
 	}
 	return false
+}
+
+// targets checks what a revoke, reissue or delete was given: one id (or address), --email, or a
+// selection (a run over many; --resume goes on with one), one of them. many says a run;
+// code is the exit status to end with, or -1 to go on.
+func targets(con console, name string, fs *flag.FlagSet, sf *selectionFlags, rf *runFlags, pos []string, email bool) (many bool, code int) {
+	many = sf.given(fs) || rf.resume != ""
+	single := len(pos) > 0 || email
+	switch {
+	case many && single:
+		return false, usageError(con, name, "give an invitation, --email or a selection, not more than one of them")
+	case !many && (len(pos) != 1) == !email || len(pos) > 1:
+		return false, usageError(con, name, "give one invitation, --email or a selection (a run over many invitations never acts on all of them unasked)")
+	case !many && (rf.dryRun || rf.report != ""):
+		return false, usageError(con, name, "--dry-run and --report are for a run over a selection")
+	}
+	return many, -1
 }

@@ -82,22 +82,17 @@ func printInvitations(w io.Writer, format string, invs []invitations.Invitation)
 		}
 		return writeJSON(w, out)
 	case "csv":
-		cw := csv.NewWriter(w)
-		_ = cw.Write([]string{"id", "email_address", "status", "revoked", "created_at", "expires_at", "url", "public_metadata"})
+		cw := newCSV(w)
+		cw.row("id", "email_address", "status", "revoked", "created_at", "expires_at", "url", "public_metadata")
 		for _, inv := range invs {
 			expires := ""
 			if !inv.ExpiresAt.IsZero() {
 				expires = inv.ExpiresAt.Format(time.RFC3339)
 			}
-			row := []string{inv.ID, inv.EmailAddress, string(inv.Status), strconv.FormatBool(inv.Revoked),
-				inv.CreatedAt.Format(time.RFC3339), expires, inv.URL, metadata(inv.PublicMetadata)}
-			for i := range row {
-				row[i] = csvCell(row[i])
-			}
-			_ = cw.Write(row)
+			cw.row(inv.ID, inv.EmailAddress, string(inv.Status), strconv.FormatBool(inv.Revoked),
+				inv.CreatedAt.Format(time.RFC3339), expires, inv.URL, metadata(inv.PublicMetadata))
 		}
-		cw.Flush()
-		return cw.Error()
+		return cw.flush()
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tEMAIL\tSTATUS\tCREATED\tEXPIRES")
@@ -131,6 +126,23 @@ func printable(s string) string {
 
 func unprintable(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
+// csvWriter writes CSV rows with csvCell applied to every cell.
+type csvWriter struct{ w *csv.Writer }
+
+func newCSV(w io.Writer) csvWriter { return csvWriter{csv.NewWriter(w)} }
+
+func (c csvWriter) row(cells ...string) {
+	for i := range cells {
+		cells[i] = csvCell(cells[i])
+	}
+	_ = c.w.Write(cells)
+}
+
+func (c csvWriter) flush() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
 // csvCell neutralises a cell that a spreadsheet would run as a formula (a leading =, +, -, @,
 // tab or carriage return, as OWASP's CSV-injection guidance lists them) by putting ' in front.
 func csvCell(s string) string {
@@ -145,3 +157,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// writeJSONLine writes v as one line of JSON.
+func writeJSONLine(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }

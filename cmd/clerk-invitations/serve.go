@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"golang.org/x/net/netutil"
@@ -135,8 +135,8 @@ func loadState(fake *fakeclerk.Server, path string) error {
 	var st control.State
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&st); err != nil {
-		return fmt.Errorf("%s is not a state this server saved: %v", path, err)
+	if err := dec.Decode(&st); err != nil || st.Invitations == nil || st.Users == nil {
+		return fmt.Errorf("%s is not a state this server saved (%v): it is left as it is", path, cmp.Or(err, errors.New("no invitations or users")))
 	}
 	if err := fake.SetState(st); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -144,27 +144,8 @@ func loadState(fake *fakeclerk.Server, path string) error {
 	return nil
 }
 
-// saveState writes fake's state to path whole or not at all: through a temporary file renamed
-// over it.
-func saveState(fake *fakeclerk.Server, path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := writeJSON(tmp, fake.State()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
+// saveState writes fake's state to path whole or not at all.
+func saveState(fake *fakeclerk.Server, path string) error { return writeJSONFile(path, fake.State()) }
 
 // maxKeyBytes bounds --secret-key: every request carries it in a header.
 const maxKeyBytes = 512

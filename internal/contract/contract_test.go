@@ -211,8 +211,8 @@ func proxy(t *testing.T, fake *fakeclerk.Server, change func(w http.ResponseWrit
 	return srv.URL + "/v1"
 }
 
-// TestInferredFactsAreRefutedOnlyByTheirAnswer: a scenario that meets a 503 leaves its fact
-// unchecked, with the reason; one whose answer differs from the fact refutes it.
+// TestInferredFactsAreRefutedOnlyByTheirAnswer: a scenario that meets a 503 or a 429 leaves its
+// fact unchecked, with the reason; one whose answer differs from the fact refutes it.
 func TestInferredFactsAreRefutedOnlyByTheirAnswer(t *testing.T) {
 	t.Parallel()
 	fake, _ := start(t)
@@ -220,6 +220,12 @@ func TestInferredFactsAreRefutedOnlyByTheirAnswer(t *testing.T) {
 		switch {
 		case strings.Contains(body, `\ufeff`): // the invisible-character scenario meets an outage
 			w.WriteHeader(http.StatusServiceUnavailable)
+			return true
+		case strings.Contains(body, `"public_metadata":{"k":"xxxx`): // the 8 KB scenario meets Clerk's rate limit
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"errors":[{"code":"too_many_requests","message":"m","long_message":"Too many requests"}]}`))
 			return true
 		case strings.Contains(body, `"public_metadata":null`): // a service that answers otherwise
 			w.Header().Set("Content-Type", "application/json")
@@ -233,6 +239,7 @@ func TestInferredFactsAreRefutedOnlyByTheirAnswer(t *testing.T) {
 	_, err := contract.Run(t.Context(), contract.Target{BaseURL: base, SecretKey: fake.SecretKey(), Live: true}, &out)
 	require.NoError(t, err)
 	assert.Regexp(t, `unchecked  an address holding a byte-order mark .* \(the scenario failed before its check: POST /v1/invitations answered 503\)`, out.String())
+	assert.Regexp(t, `unchecked  public_metadata is bounded at 8,192 bytes.* \(the scenario failed before its check: POST /v1/invitations answered 429\)`, out.String())
 	assert.Contains(t, out.String(), "REFUTED    a single create with public_metadata null")
 	assert.Equal(t, 1, strings.Count(out.String(), "REFUTED"), out.String())
 }

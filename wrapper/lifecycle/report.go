@@ -79,6 +79,8 @@ type Report struct {
 	Complete bool `json:"complete"`
 	// Calls counts the calls the run made to change something (creates, revokes, deletes).
 	Calls int `json:"calls"`
+
+	index map[string]int // Record's: an entry's key to its position
 }
 
 // key identifies e in a report: its invitation for Run, its address for InviteMany.
@@ -89,42 +91,58 @@ func (r *Report) key(e Entry) string {
 	return strings.ToLower(strings.TrimSpace(e.EmailAddress))
 }
 
-// Record puts e in place of the entry it is about (the same invitation, or for InviteMany the
-// same address), keeping what e leaves empty, and counts again. Entries about nothing in the
-// report are left out. Replaying a journal of a run's entries onto its plan this way gives
-// what the run had settled.
+// Record puts each entry in place of the one it is about (the same invitation, or for
+// InviteMany the same address), keeping what it leaves empty, and counts again. Entries about
+// nothing in the report are left out. Replaying a journal of a run's entries onto its plan
+// this way gives what the run had settled.
 func (r *Report) Record(entries ...Entry) {
-	index := make(map[string]int, len(r.Entries))
-	for i, e := range r.Entries {
-		index[r.key(e)] = i
+	if r.Counts == nil || len(r.index) != len(r.Entries) {
+		r.count()
 	}
 	for _, e := range entries {
-		i, ok := index[r.key(e)]
+		key := r.key(e)
+		i, ok := r.index[key]
+		if ok && r.key(r.Entries[i]) != key { // the entries changed under the index
+			r.count()
+			i, ok = r.index[key]
+		}
 		if !ok {
 			continue
 		}
 		old := &r.Entries[i]
-		e.Rows, e.Status = old.Rows, old.Status
+		e.Rows, e.Status, e.EmailAddress = old.Rows, old.Status, old.EmailAddress
 		if e.PublicMetadata == nil {
 			e.PublicMetadata = old.PublicMetadata
 		}
 		if r.Action != "" || e.InvitationID == "" {
 			e.InvitationID = old.InvitationID
 		}
-		e.EmailAddress = old.EmailAddress
+		r.Counts[old.Result]--
+		r.Counts[e.Result]++
+		if r.Counts[old.Result] == 0 {
+			delete(r.Counts, old.Result)
+		}
 		*old = e
 	}
-	r.count()
+	r.Complete = true
+	for result, n := range r.Counts {
+		r.Complete = r.Complete && (n == 0 || result.Final(r.Action) || r.DryRun && would(result))
+	}
 }
 
-// count sets Counts and Complete from the entries.
+// count sets Counts and Complete from the entries, and the index Record finds them by.
 func (r *Report) count() {
 	r.Counts, r.Complete = map[Result]int{}, true
-	for _, e := range r.Entries {
+	r.index = make(map[string]int, len(r.Entries))
+	for i, e := range r.Entries {
 		r.Counts[e.Result]++
-		would := e.Result == WouldCreate || e.Result == WouldRevoke || e.Result == WouldDelete || e.Result == WouldReissue
-		r.Complete = r.Complete && (e.Result.Final(r.Action) || r.DryRun && would)
+		r.Complete = r.Complete && (e.Result.Final(r.Action) || r.DryRun && would(e.Result))
+		r.index[r.key(e)] = i
 	}
+}
+
+func would(r Result) bool {
+	return r == WouldCreate || r == WouldRevoke || r == WouldDelete || r == WouldReissue
 }
 
 // MarkDryRun makes r what a dry run reports: every entry still to do becomes the action's
@@ -140,9 +158,8 @@ func (r *Report) MarkDryRun() {
 	r.count()
 }
 
-// LeastTime is the least time the entries still to do take under b: a call of each kind as
-// soon as its budgets let it go, creates in bulk calls of ten and single creates both. It is
-// what a run at those budgets cannot beat; 0 for budgets that set no limit.
+// LeastTime is the least time the entries still to do take under b (see the function
+// LeastTime).
 func (r *Report) LeastTime(b invitations.Budgets) time.Duration {
 	var writes, creates int
 	for _, e := range r.Entries {
@@ -159,6 +176,13 @@ func (r *Report) LeastTime(b invitations.Budgets) time.Duration {
 			creates++
 		}
 	}
+	return LeastTime(b, writes, creates)
+}
+
+// LeastTime is the least time writes revokes or deletes and creates invitations take under b,
+// each call going as soon as its budgets let it, creates in bulk calls of ten and single
+// creates both: what a run at those budgets cannot beat; 0 for budgets that set no limit.
+func LeastTime(b invitations.Budgets, writes, creates int) time.Duration {
 	// Creates: per window, the bulk budget's calls of ten and the create budget's singles (when
 	// either sets no limit, creates are not what bounds the run).
 	var least time.Duration

@@ -242,3 +242,26 @@ func TestInMemoryNetworkInASynctestBubble(t *testing.T) {
 		require.Equal(t, time.Second, time.Since(began))
 	})
 }
+
+// TestTheRequestLog: Requests says what the code under test asked and what it was answered;
+// ClearRequests empties it.
+func TestTheRequestLog(t *testing.T) {
+	t.Parallel()
+	srv := invitationstest.NewServer(t, invitationstest.WithValidation())
+	inv, err := srv.Client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com", Notify: invitations.Ptr(false)})
+	require.NoError(t, err)
+	_, err = srv.Client.Create(t.Context(), invitations.CreateParams{EmailAddress: "ada@example.com"})
+	require.ErrorIs(t, err, invitations.ErrDuplicate)
+	_, err = srv.Client.Revoke(t.Context(), inv.ID)
+	require.NoError(t, err)
+	log := srv.Requests()
+	require.Len(t, log, 3)
+	assert.Equal(t, invitations.OpCreate, log[0].Operation)
+	assert.Equal(t, http.StatusOK, log[0].Status)
+	assert.Equal(t, http.StatusBadRequest, log[1].Status)
+	assert.Equal(t, []string{"duplicate_record"}, log[1].ErrorCodes)
+	assert.Equal(t, invitations.OpRevoke, log[2].Operation)
+	assert.Equal(t, "/v1/invitations/"+inv.ID+"/revoke", log[2].Path)
+	srv.ClearRequests()
+	assert.Empty(t, srv.Requests())
+}
