@@ -2,7 +2,9 @@ package lifecycle_test
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,12 +153,27 @@ func TestAWatcherCallsNoMoreThanItMust(t *testing.T) {
 	require.NoError(t, err)
 	_, err = w.Poll(t.Context())
 	require.NoError(t, err)
-	for _, e := range report.Entries[:7] {
+	for _, e := range report.Entries[:5] {
 		require.NoError(t, srv.Accept(e.InvitationID))
 	}
+	// The other two through the control plane, as a test in another language would.
+	control(t, srv, "/_control/invitations/"+report.Entries[5].InvitationID+"/accept")
+	control(t, srv, "/_control/invitations/"+report.Entries[6].InvitationID+"/expire")
 	srv.ClearRequests()
 	changes, err := w.Poll(t.Context())
 	require.NoError(t, err)
 	assert.Len(t, changes, 7)
 	assert.Len(t, srv.Requests(), 3+1+7)
+}
+
+// control posts to the embedded Clerk's control plane.
+func control(t *testing.T, srv *invitationstest.Server, path string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, strings.TrimSuffix(srv.URL, "/v1")+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+srv.SecretKey)
+	resp, err := srv.HTTPClient().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, path)
 }
