@@ -55,7 +55,7 @@ for pkg in wrapper/invitations wrapper/invitations/invitationstest wrapper/lifec
 	fi
 done
 
-version() { sed -n 's/^[[:space:]]*Version = "\(.*\)"$/\1/p' "$1/wrapper/invitations/options.go" 2>/dev/null | head -1; }
+version() { sed -n 's/^[[:space:]]*Version[[:space:]]*= "\([^"]*\)".*/\1/p' "$1/wrapper/invitations/options.go" 2>/dev/null | head -1; }
 old=$(version "$work/base")
 new=$(version .)
 if [ "$breaking" = 0 ]; then

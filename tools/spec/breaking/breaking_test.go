@@ -86,7 +86,7 @@ func TestBreakingChangesAreFoundAndMustBeAnnounced(t *testing.T) {
 	}
 
 	// A new minor version below 1.0.0 announces them.
-	edit(t, filepath.Join(clone, "wrapper/invitations/options.go"), `Version = "0.1.0"`, `Version = "0.2.0"`)
+	edit(t, filepath.Join(clone, "wrapper/invitations/options.go"), `= "0.1.0"`, `= "0.2.0"`) // invitations.Version
 	out, code = sh(t, clone, script, "HEAD")
 	if code != 0 || !strings.Contains(out, "announced by the version: 0.1.0 -> 0.2.0") {
 		t.Fatalf("announced breaking changes: exit %d\n%s", code, out)
