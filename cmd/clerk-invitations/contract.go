@@ -19,9 +19,13 @@ const contractHelp = `usage: clerk-invitations contract
 Runs the contract suite. Without CLERK_SECRET_KEY it starts the embedded server on loopback and
 runs against it. With CLERK_SECRET_KEY it runs against the live API at https://api.clerk.com/v1,
 or at CLERK_API_URL when that is set (for example a serve process). It prints one line per
-scenario, then whether each inferred fact held, ends with "N passed, M failed, K skipped" and
-exits 1 on any failure. Use a development instance: the run creates invitations (never emailed)
-and deletes them at the end.
+scenario, then whether each inferred fact held, and ends with "N passed, M failed, K skipped".
+Use a development instance: the run creates invitations (never emailed) and deletes them at the
+end.
+
+exit status: 0 every scenario passed; 1 a scenario failed on an answer it checked (the target
+and openapi.yaml disagree, or an inferred fact is refuted); 4 trouble only: the target could not
+be reached or would not take the calls (no answer, 401, 403, 429, 5xx), so nothing was refuted.
 
 environment:
   CONTRACT_RECORD=FILE          write a transcript of every exchange to FILE, for
@@ -82,12 +86,18 @@ func contractCmd(ctx context.Context, args []string, getenv func(string) string,
 		target.BaseURL = invitations.DefaultBaseURL
 	}
 	sum, err := contract.Run(ctx, target, stdout)
-	if err != nil {
+	switch {
+	case errors.Is(err, contract.ErrTrouble):
 		fmt.Fprintf(stderr, "clerk-invitations contract: %v\n", err)
-		return 1
+		return exitTrouble
+	case err != nil:
+		fmt.Fprintf(stderr, "clerk-invitations contract: %v\n", err)
+		return exitFailed
+	case sum.Disagreed():
+		return exitFailed
+	case sum.Failed > 0:
+		fmt.Fprintln(stderr, "clerk-invitations contract: every failure met trouble before its check (see above): nothing was refuted")
+		return exitTrouble
 	}
-	if sum.Failed > 0 {
-		return 1
-	}
-	return 0
+	return exitOK
 }

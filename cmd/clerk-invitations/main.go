@@ -11,8 +11,10 @@
 //	clerk-invitations bulk FILE [--dry-run] [--report FILE] [--resume FILE] [--notify=false] [--yes]
 //	clerk-invitations watch [--interval 1m] [--state FILE] [--once]
 //	clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_…] [--rate-limits none|dev|prod]
+//	clerk-invitations health [--addr 127.0.0.1:4010]
 //	clerk-invitations contract
 //	clerk-invitations fidelity TRANSCRIPT
+//	clerk-invitations version
 //
 // The secret key comes from CLERK_SECRET_KEY (never a flag, which would land in the shell's
 // history); --api-url, or CLERK_API_URL, names another base URL, such as a serve process's.
@@ -24,7 +26,8 @@
 //
 // Exit status: 0 when everything asked was done; 1 when a call failed (the error on standard
 // error carries Clerk's message, code and trace id); 2 for a usage error; 3 when a run or an
-// --email command left some failed or not sent; 130 when interrupted (a run first finishes the
+// --email command left some failed or not sent; 4 when the contract suite met only trouble
+// reaching its target, so that nothing was refuted; 130 when interrupted (a run first finishes the
 // call under way and writes its report).
 package main
 
@@ -46,6 +49,7 @@ const (
 	exitFailed      = 1
 	exitUsage       = 2
 	exitPartial     = 3
+	exitTrouble     = 4
 	exitInterrupted = 130
 )
 
@@ -99,9 +103,11 @@ func init() {
 		"delete":  {"delete an invitation, or every one of --email, for good", deleteHelp, deleteCmd},
 		"bulk":    {"invite every address of a CSV file or list, paced, with a report", bulkHelp, bulkCmd},
 		"watch":   {"report invitations created, accepted, expired, revoked or deleted", watchHelp, watchCmd},
-		"serve": {"serve an in-memory Clerk invitations API", serveHelp, func(ctx context.Context, args []string, _ func(string) string, con console) int {
-			return serveCmd(ctx, args, con.out, con.err)
+		"serve": {"serve an in-memory Clerk invitations API", serveHelp, func(ctx context.Context, args []string, env func(string) string, con console) int {
+			return serveCmd(ctx, args, env, con.out, con.err)
 		}},
+		"health":  {"check that a serve process answers", healthHelp, healthCmd},
+		"version": {"print the version this tool was built from", versionHelp, versionCmd},
 		"contract": {"run the contract suite against the embedded server or a live Clerk", contractHelp, func(ctx context.Context, args []string, env func(string) string, con console) int {
 			return contractCmd(ctx, args, env, con.out, con.err)
 		}},
@@ -109,7 +115,7 @@ func init() {
 	}
 }
 
-var commandOrder = []string{"create", "list", "get", "revoke", "reissue", "delete", "bulk", "watch", "serve", "contract", "fidelity"}
+var commandOrder = []string{"create", "list", "get", "revoke", "reissue", "delete", "bulk", "watch", "serve", "health", "contract", "fidelity", "version"}
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "usage: clerk-invitations COMMAND [flags]\n\ncommands:\n")
@@ -121,7 +127,7 @@ The secret key comes from CLERK_SECRET_KEY; --api-url (or CLERK_API_URL) names a
 Run 'clerk-invitations help COMMAND' for a command's flags and examples.
 
 exit status: 0 done, 1 a call failed, 2 usage error, 3 some failed or were not sent,
-130 interrupted
+4 the contract suite met only trouble reaching its target, 130 interrupted
 `)
 }
 
@@ -131,6 +137,8 @@ func run(ctx context.Context, args []string, env func(string) string, con consol
 		return exitUsage
 	}
 	switch args[0] {
+	case "--version":
+		args[0] = "version"
 	case "help", "-h", "--help", "-help":
 		if len(args) > 1 {
 			if c, ok := commands[args[1]]; ok {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -77,8 +78,8 @@ func TestContractAgainstServe(t *testing.T) {
 }
 
 // TestContractStopsBeforeAnyScenarioWhenItCannotRun: against a server that wants another key, or
-// a port nothing listens on, the suite says so in one line and exits 1, before any scenario: it
-// never reports inferred facts refuted by a target it could not talk to.
+// a port nothing listens on, the suite says so in one line and exits 4 (trouble), before any
+// scenario: it never reports inferred facts refuted by a target it could not talk to.
 func TestContractStopsBeforeAnyScenarioWhenItCannotRun(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -94,16 +95,60 @@ func TestContractStopsBeforeAnyScenarioWhenItCannotRun(t *testing.T) {
 	require.NoError(t, closed.Close())
 
 	for target, want := range map[string]string{
-		"http://" + ln.Addr().String() + "/v1": "does not accept this run's calls (nothing was run): invitations: list: 401 unauthorized",
-		"http://" + nobody + "/v1":             "cannot be reached, or does not answer as Clerk does (nothing was run)",
+		"http://" + ln.Addr().String() + "/v1": "trouble reaching the target: http://" + ln.Addr().String() + "/v1 does not accept this run's calls (nothing was run): invitations: list: 401 unauthorized",
+		"http://" + nobody + "/v1":             "trouble reaching the target: http://" + nobody + "/v1 cannot be reached (nothing was run)",
 	} {
 		var out, errOut bytes.Buffer
 		code := run(t.Context(), []string{"contract"}, env(map[string]string{"CLERK_API_URL": target, "CLERK_SECRET_KEY": "sk_test_wrong"}), testConsole(&out, &errOut))
-		assert.Equal(t, 1, code, target)
+		assert.Equal(t, exitTrouble, code, "trouble, not a refutation: %s", target)
 		assert.Empty(t, out.String(), "no scenario ran")
 		assert.Equal(t, 1, strings.Count(errOut.String(), "\n"), "one line: %s", errOut.String())
 		assert.Contains(t, errOut.String(), want)
 		assert.NotContains(t, out.String()+errOut.String(), "sk_test_wrong", "the key never reaches the output")
+	}
+}
+
+// TestContractExitStatusTellsTroubleFromDisagreement: failures that all met a 5xx exit 4; one
+// answer that differs from openapi.yaml exits 1, whatever else went wrong.
+func TestContractExitStatusTellsTroubleFromDisagreement(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		answer func(w http.ResponseWriter, r *http.Request) bool // true: answered instead of the fake
+		want   int
+	}{
+		"bulk creates answer 503": {func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/invitations/bulk") {
+				http.Error(w, "down", http.StatusServiceUnavailable)
+				return true
+			}
+			return false
+		}, exitTrouble},
+		"and a revoke answers 204": {func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/revoke") {
+				w.WriteHeader(http.StatusNoContent)
+				return true
+			}
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/invitations/bulk") {
+				http.Error(w, "down", http.StatusServiceUnavailable)
+				return true
+			}
+			return false
+		}, exitFailed},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fake := fakeclerk.New(fakeclerk.Options{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !tc.answer(w, r) {
+					fake.Handler().ServeHTTP(w, r)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			var out, errOut bytes.Buffer
+			code := run(t.Context(), []string{"contract"}, env(map[string]string{"CLERK_API_URL": srv.URL + "/v1", "CLERK_SECRET_KEY": fake.SecretKey()}), testConsole(&out, &errOut))
+			assert.Equal(t, tc.want, code, out.String()+errOut.String())
+			assert.Contains(t, out.String(), "FAIL bulk create")
+		})
 	}
 }
 

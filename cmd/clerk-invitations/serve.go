@@ -27,9 +27,11 @@ import (
 const serveHelp = `usage: clerk-invitations serve [--addr 127.0.0.1:4010] [--secret-key sk_test_...] [--rate-limits none|dev|prod]
                               [--max-invitations N] [--max-conns N] [--state FILE] [--control=false]
 
-Serves an in-memory Clerk invitations API under /v1 until interrupted: the five invitation
-operations as Clerk answers them, for tests and for Clerk's own SDKs. It prints the base URL and
-the secret key clients must send (a random one unless --secret-key is given).
+Serves an in-memory Clerk invitations API under /v1 until interrupted (SIGINT or SIGTERM): the
+five invitation operations as Clerk answers them, for tests and for Clerk's own SDKs. It prints
+the base URL and the secret key clients must send: --secret-key, else CLERK_SECRET_KEY (printed
+as $CLERK_SECRET_KEY, never its value), else a random one. GET /healthz answers 200 "ok" without
+a key once it serves (clerk-invitations health asks it).
 
 Under /_control/, with the same key, a control plane moves its world along from any language:
 accept or expire an invitation, register a user, move the clock, inject faults, set rate
@@ -45,11 +47,11 @@ examples:
   clerk-invitations serve --addr 127.0.0.1:4010 --secret-key sk_test_local --rate-limits dev
 `
 
-func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func serveCmd(ctx context.Context, args []string, env func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:4010", "address to listen on (loopback by default)")
-	key := fs.String("secret-key", "", `secret key clients must send (default: a random "sk_test_..." key)`)
+	key := fs.String("secret-key", "", `secret key clients must send (default: CLERK_SECRET_KEY, else a random "sk_test_..." key)`)
 	limits := fs.String("rate-limits", "none", "none, dev (Clerk's development budgets: 100 calls per 10 s) or prod (1000 per 10 s); both add 100 creates and 25 bulk creates per hour")
 	maxStored := fs.Int("max-invitations", 100_000, "invitations the server holds at most, in any status; past it creates answer 403 quota_exceeded")
 	maxConns := fs.Int("max-conns", defaultServeLimits.MaxConns, "concurrent connections at most; more wait to be accepted")
@@ -66,6 +68,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *maxStored < 1 || *maxConns < 1 {
 		fmt.Fprintln(stderr, "clerk-invitations serve: --max-invitations and --max-conns must be at least 1")
 		return 2
+	}
+	keyName := "--secret-key"
+	if *key == "" && env("CLERK_SECRET_KEY") != "" {
+		*key, keyName = env("CLERK_SECRET_KEY"), "CLERK_SECRET_KEY"
+		stdout = keyHidden{stdout, *key}
 	}
 	opts := fakeclerk.Options{SecretKey: *key, MaxInvitations: *maxStored, Control: *controlOn}
 	sl := defaultServeLimits
@@ -84,11 +91,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if *key != "" {
 		if len(*key) > maxKeyBytes {
-			fmt.Fprintf(stderr, "clerk-invitations serve: --secret-key is %d bytes long; Clerk's keys are about 50, and at most %d are accepted\n", len(*key), maxKeyBytes)
+			fmt.Fprintf(stderr, "clerk-invitations serve: %s is %d bytes long; Clerk's keys are about 50, and at most %d are accepted\n", keyName, len(*key), maxKeyBytes)
 			return 2
 		}
 		if _, err := invitations.New(*key); err != nil {
-			fmt.Fprintf(stderr, "clerk-invitations serve: --secret-key: %v\n", err)
+			fmt.Fprintf(stderr, "clerk-invitations serve: %s: %v\n", keyName, err)
 			return 2
 		}
 	}
@@ -147,6 +154,24 @@ func loadState(fake *fakeclerk.Server, path string) error {
 // saveState writes fake's state to path whole or not at all.
 func saveState(fake *fakeclerk.Server, path string) error { return writeJSONFile(path, fake.State()) }
 
+// keyHidden writes to w with key replaced by $CLERK_SECRET_KEY: a key serve took from the
+// environment is never printed.
+type keyHidden struct {
+	w   io.Writer
+	key string
+}
+
+func (k keyHidden) Write(p []byte) (int, error) {
+	if _, err := k.w.Write(bytes.ReplaceAll(p, []byte(k.key), []byte("$CLERK_SECRET_KEY"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// healthPath is what serve answers 200 "ok" on, without a key, once it serves: for a container's
+// health check and for tests waiting on it. Clerk's own paths are all under /v1.
+const healthPath = "/healthz"
+
 // maxKeyBytes bounds --secret-key: every request carries it in a header.
 const maxKeyBytes = 512
 
@@ -165,8 +190,16 @@ var defaultServeLimits = serveLimits{ReadHeader: 10 * time.Second, Read: 30 * ti
 
 // serve answers on ln until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, ln net.Listener, fake *fakeclerk.Server, limits serveLimits, stdout io.Writer) error {
+	api := fake.Handler()
 	srv := &http.Server{
-		Handler:           fake.Handler(),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == healthPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				_, _ = io.WriteString(w, "ok\n")
+				return
+			}
+			api.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: limits.ReadHeader,
 		ReadTimeout:       limits.Read,
 		WriteTimeout:      limits.Write,

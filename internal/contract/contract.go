@@ -72,6 +72,22 @@ type Summary struct {
 	Passed, Failed, Skipped int
 }
 
+// ErrTrouble is what Run's error matches when the target could not be reached or would not take
+// the run's calls (no answer, 401, 403, 429, 5xx): nothing was run, so nothing was refuted.
+var ErrTrouble = errors.New("trouble reaching the target")
+
+// Disagreed reports whether a scenario failed on an answer it checked: the target and
+// openapi.yaml (or an inferred fact) disagree. A run whose failures all met trouble before their
+// checks disagreed with nothing; it says only that the target was hard to reach.
+func (sum *Summary) Disagreed() bool {
+	for _, r := range sum.Results {
+		if r.Err != nil && r.Trouble == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // session is what scenarios share: clients, the run tag and the list of created invitations.
 type session struct {
 	target   Target
@@ -191,7 +207,9 @@ func Run(ctx context.Context, t Target, out io.Writer) (Summary, error) {
 	if rec != nil {
 		rec.Scenario("cleanup")
 	}
-	sum.record(out, Result{Name: "cleanup: delete what this run created", Err: s.cleanup(ctx)})
+	s.trouble.take()
+	cleanupErr := s.cleanup(ctx)
+	sum.record(out, Result{Name: "cleanup: delete what this run created", Err: cleanupErr, Trouble: s.trouble.take()})
 	for _, line := range sum.inferred() {
 		if rec != nil {
 			rec.Action("fact", line)
@@ -245,10 +263,15 @@ func preflight(ctx context.Context, s *session) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, invitations.ErrUnauthorized) || errors.Is(err, invitations.ErrRateLimited) {
-		return fmt.Errorf("%s does not accept this run's calls (nothing was run): %v", s.target.BaseURL, err)
+	var apiErr *invitations.APIError
+	var transport *invitations.TransportError
+	if errors.Is(err, invitations.ErrUnauthorized) || errors.Is(err, invitations.ErrRateLimited) || errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusForbidden {
+		return fmt.Errorf("%w: %s does not accept this run's calls (nothing was run): %v", ErrTrouble, s.target.BaseURL, err)
 	}
-	return fmt.Errorf("%s cannot be reached, or does not answer as Clerk does (nothing was run): %v", s.target.BaseURL, err)
+	if errors.As(err, &transport) || errors.As(err, &apiErr) && apiErr.StatusCode >= 500 {
+		return fmt.Errorf("%w: %s cannot be reached (nothing was run): %v", ErrTrouble, s.target.BaseURL, err)
+	}
+	return fmt.Errorf("%s does not answer as Clerk does (nothing was run): %v", s.target.BaseURL, err)
 }
 
 // troubleSpotter notes what keeps a scenario from its check: no answer, or an answer a target

@@ -141,6 +141,7 @@ func TestSuiteFailsAndStillCleansUp(t *testing.T) {
 	assert.Contains(t, out.String(), "PASS cleanup")
 	assert.Zero(t, pending(t, base, fake.SecretKey()), "cleanup ran although scenarios failed:\n%s", out.String())
 	assert.Zero(t, fake.Len(), "cleanup deleted everything the run created:\n%s", out.String())
+	assert.False(t, sum.Disagreed(), "every failure met a 5xx before its check:\n%s", out.String())
 }
 
 func TestSuiteFlagsAnOffSpecAnswer(t *testing.T) {
@@ -153,6 +154,7 @@ func TestSuiteFlagsAnOffSpecAnswer(t *testing.T) {
 	require.NoError(t, err)
 	require.Positive(t, sum.Failed)
 	assert.Contains(t, out.String(), "openapi.yaml: response violation: POST /invitations -> 200")
+	assert.True(t, sum.Disagreed(), "a checked answer differed")
 }
 
 func TestLiveModeReportsDriftWithoutFailing(t *testing.T) {
