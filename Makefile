@@ -45,13 +45,13 @@ spec-lint:
 		REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true ./node_modules/.bin/redocly lint --config redocly.yaml ../../openapi.yaml ../../control.yaml; \
 	else echo "spec-lint: Node.js not found, Redocly's lint skipped" >&2; fi
 
-## spec-drift: the invitation operations of Clerk's document UPSTREAM (a file or an http(s) URL)
-## against openapi.yaml; fails on any difference tools/spec/deviations.yaml does not explain
-## (VERBOSE=1 lists the explained ones too)
+## spec-drift: the invitation operations of Clerk's document UPSTREAM (a file, an http(s) URL,
+## or newest: the newest of github.com/clerk/openapi-specs/bapi) against openapi.yaml; fails on
+## any difference tools/spec/deviations.yaml does not explain (VERBOSE=1 lists the explained ones)
 spec-drift:
-	@if [ -z "$(UPSTREAM)" ]; then echo "usage: make spec-drift UPSTREAM=<file or URL of Clerk's Backend API document>" >&2; exit 2; fi
+	@if [ -z "$(UPSTREAM)" ]; then echo "usage: make spec-drift UPSTREAM=<file or URL of Clerk's Backend API document, or newest>" >&2; exit 2; fi
 	cd tools/spec && $(GO) run ./drift -ours ../../openapi.yaml -deviations deviations.yaml \
-		-upstream "$(if $(filter http://% https://%,$(UPSTREAM)),$(UPSTREAM),$(abspath $(UPSTREAM)))" $(if $(VERBOSE),-v)
+		-upstream "$(if $(filter http://% https://% newest,$(UPSTREAM)),$(UPSTREAM),$(abspath $(UPSTREAM)))" $(if $(VERBOSE),-v)
 
 ## spec-breaking: what the working tree breaks for users since BASE (a git ref; default: the
 ## latest v* tag): openapi.yaml by oasdiff, the exported Go API of wrapper/ by apidiff

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -191,7 +192,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("drift", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	ours := fs.String("ours", "", "this project's openapi.yaml")
-	upstream := fs.String("upstream", "", "a file or http(s) URL of Clerk's Backend API document")
+	upstream := fs.String("upstream", "", `a file or http(s) URL of Clerk's Backend API document, or "newest": the newest Clerk publishes`)
+	listing := fs.String("listing", clerkListing, `where "newest" looks: a GitHub contents API URL of a folder of YYYY-MM-DD.yml documents`)
 	deviationsFile := fs.String("deviations", "", "the list of deliberate deviations")
 	verbose := fs.Bool("v", false, "also list the explained differences")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
@@ -201,8 +203,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *ours == "" || *upstream == "" || *deviationsFile == "" {
-		fmt.Fprintln(stderr, "usage: drift -ours openapi.yaml -upstream <file or URL of Clerk's Backend API document> -deviations deviations.yaml [-v]")
+		fmt.Fprintln(stderr, "usage: drift -ours openapi.yaml -upstream <file or URL of Clerk's Backend API document, or newest> -deviations deviations.yaml [-v]")
 		return 2
+	}
+	if *upstream == "newest" {
+		url, name, err := newest(context.Background(), *listing)
+		if err != nil {
+			fmt.Fprintln(stderr, "drift:", err)
+			return 2
+		}
+		fmt.Fprintf(stdout, "Clerk's newest Backend API document: %s (%s)\n", name, url)
+		*upstream = url
 	}
 	raw, err := os.ReadFile(*deviationsFile)
 	if err != nil {

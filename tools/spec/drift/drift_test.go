@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,5 +228,52 @@ func TestBadInput(t *testing.T) {
 	}
 	if _, err := LoadDeviations([]byte("- id: x\n")); err == nil || !strings.Contains(err.Error(), "why") {
 		t.Errorf("a deviation without a reason: %v", err)
+	}
+}
+
+// TestNewest: -upstream newest lists Clerk's documents (GitHub's contents API), takes the file
+// named by the latest date, sends GITHUB_TOKEN when set, and compares with that document; a
+// listing without any dated document, or an error answer, is a failure to compare (2).
+func TestNewest(t *testing.T) {
+	fixtureData, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srv *httptest.Server
+	var auth string
+	listing := `[{"name":"2025-11-10.yml","type":"file","download_url":"%[1]s/old.yml"},
+		{"name":"2026-05-12.yml","type":"file","download_url":"%[1]s/new.yml"},
+		{"name":"README.md","type":"file","download_url":"%[1]s/readme"},
+		{"name":"2027-01-01.yml","type":"dir","download_url":null}]`
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/list":
+			auth = r.Header.Get("Authorization")
+			fmt.Fprintf(w, listing, srv.URL)
+		case "/empty":
+			fmt.Fprint(w, `[{"name":"README.md","type":"file","download_url":"x"}]`)
+		case "/new.yml":
+			_, _ = w.Write(fixtureData)
+		default:
+			http.Error(w, "not here", http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("GITHUB_TOKEN", "ghs_test")
+
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-ours", ours, "-upstream", "newest", "-listing", srv.URL + "/list", "-deviations", deviations}, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), "Clerk's newest Backend API document: 2026-05-12.yml ("+srv.URL+"/new.yml)") {
+		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	if auth != "Bearer ghs_test" {
+		t.Errorf("the listing was asked with Authorization %q", auth)
+	}
+	for _, path := range []string{"/empty", "/missing"} {
+		stdout.Reset()
+		stderr.Reset()
+		if code := run([]string{"-ours", ours, "-upstream", "newest", "-listing", srv.URL + path, "-deviations", deviations}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "listing Clerk's documents") {
+			t.Errorf("%s: exit %d, stderr %q", path, code, stderr.String())
+		}
 	}
 }
