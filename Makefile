@@ -4,7 +4,13 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: spec-lint spec-drift spec-breaking fidelity all generate check-generated check-deps test lint bench bench-unit fuzz soak contract compat compat-js serve
+.PHONY: spec-lint spec-drift spec-breaking fidelity all generate check-generated check-deps test lint bench bench-unit fuzz soak contract compat compat-js serve \
+	actionlint live-contract release image image-push dist-check
+
+# The release's version: the v* tag at HEAD, else the library's invitations.Version as a -dev
+# prerelease. make release and make image refuse one that is not invitations.Version.
+VERSION ?= $(or $(shell git describe --tags --exact-match --match 'v*' 2>/dev/null),v$(shell sed -n 's/^[[:space:]]*Version[[:space:]]*= "\([^"]*\)".*/\1/p' wrapper/invitations/options.go)-dev)
+OUT ?= dist
 
 all: check-generated lint test
 
@@ -24,11 +30,16 @@ check-generated: generate
 check-deps:
 	./.ci/check-deps
 
-## test: vet, then every test with the race detector
-test:
+## test: vet, then every test with the race detector, and actionlint over the workflows
+test: actionlint
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 	cd tools/spec && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd tools && $(GO) vet ./... && $(GO) vet -tags dist ./... && $(GO) test -count=1 ./...
+
+## actionlint: every workflow under .github/workflows through actionlint (pinned in tools/go.mod)
+actionlint:
+	$(GO) tool -modfile=tools/go.mod actionlint
 
 ## lint: gofmt and go vet
 lint:
@@ -54,10 +65,11 @@ spec-drift:
 		-upstream "$(if $(filter http://% https://% newest,$(UPSTREAM)),$(UPSTREAM),$(abspath $(UPSTREAM)))" $(if $(VERBOSE),-v)
 
 ## spec-breaking: what the working tree breaks for users since BASE (a git ref; default: the
-## latest v* tag): openapi.yaml by oasdiff, the exported Go API of wrapper/ by apidiff
+## latest v* tag; none yet: nothing to compare, success): openapi.yaml by oasdiff, the exported
+## Go API of wrapper/ by apidiff
 spec-breaking:
 	@base="$(BASE)"; if [ -z "$$base" ]; then base=$$(git describe --tags --abbrev=0 --match 'v*' 2>/dev/null || true); fi; \
-	if [ -z "$$base" ]; then echo "usage: make spec-breaking BASE=<git ref> (no v* tag to default to)" >&2; exit 2; fi; \
+	if [ -z "$$base" ]; then echo "spec-breaking: no v* tag yet, so no release to compare with (BASE=<git ref> names one)" >&2; exit 0; fi; \
 	GO=$(GO) tools/spec/breaking.sh "$$base"
 
 ## fidelity: replay a contract run's transcript (CONTRACT_RECORD=FILE make contract) against the
@@ -69,6 +81,35 @@ fidelity:
 ## contract: the contract suite; embedded server by default, live with CLERK_SECRET_KEY (see docs/contract.md)
 contract:
 	$(GO) run ./cmd/clerk-invitations contract
+
+## live-contract: what the scheduled workflow runs: the contract suite against Clerk with
+## CLERK_SECRET_KEY (without it: a notice, and success), its transcript in TRANSCRIPT (default
+## bin/live-transcript.jsonl) replayed by fidelity; fails on a refuted fact or a fidelity
+## difference, warns on trouble reaching Clerk (see .ci/live-contract)
+live-contract:
+	GO=$(GO) TRANSCRIPT=$(or $(TRANSCRIPT),bin/live-transcript.jsonl) ./.ci/live-contract
+
+## release: the command-line tool for Linux, macOS and Windows on amd64 and arm64, reproducibly,
+## with SHA256SUMS, in OUT (default dist/); VERSION=vX.Y.Z (see .ci/release)
+release:
+	GO=$(GO) VERSION=$(VERSION) OUT=$(OUT) ./.ci/release
+
+## image: the embedded Clerk's container image for linux/amd64 and linux/arm64, built without a
+## container daemon: OUT/clerk-invitations-image-linux-ARCH.tar, for docker load (see .ci/image)
+image:
+	GO=$(GO) VERSION=$(VERSION) OUT=$(OUT) ./.ci/image
+
+## image-push: make image, and push both platforms as one image to IMAGE (docker login first)
+image-push:
+	@if [ -z "$(IMAGE)" ]; then echo "usage: make image-push IMAGE=<registry/repository:tag>" >&2; exit 2; fi
+	GO=$(GO) VERSION=$(VERSION) OUT=$(OUT) IMAGE=$(IMAGE) ./.ci/image
+
+## dist-check: make release, make image and make image-push (to a registry in memory) into
+## temporary directories, and test what they produce; a few minutes the first time (six
+## cross-compilations)
+dist-check:
+	$(GO) test -tags dist -count=1 -run '^TestRelease' .
+	cd tools && $(GO) test -tags dist -count=1 ./image
 
 ## compat: Clerk's official Go SDK (module compat/, so go.mod never needs it) against the embedded Clerk
 compat:
