@@ -180,18 +180,8 @@ func TestBulkSurvivesAKill(t *testing.T) {
 	file := addressFile(t, 60)
 	report := filepath.Join(t.TempDir(), "report.json")
 	cmd := binaryCommand(t, srv, "bulk", file, "--pacing", "none", "--notify=false", "--report", report)
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	lines := bufio.NewScanner(stderr)
-	for progress := 0; progress < 3 && lines.Scan(); {
-		if strings.HasPrefix(lines.Text(), "progress: ") {
-			progress++
-		}
-	}
-	require.NoError(t, cmd.Process.Kill())
-	_ = cmd.Wait()
-	_, err = os.Stat(report)
+	killAfterProgress(t, cmd, 3)
+	_, err := os.Stat(report)
 	assert.ErrorIs(t, err, os.ErrNotExist, "a killed run writes no report")
 
 	settled, err := readJournal(report + ".journal")
@@ -270,17 +260,7 @@ func TestAReissueRunSurvivesAKill(t *testing.T) {
 	srv.FailNext(invitations.OpRevoke, 1, invitationstest.Fault{Delay: 2 * time.Second}) // the 15th revoke hangs
 	report := filepath.Join(t.TempDir(), "reissue.json")
 	cmd := binaryCommand(t, srv, "reissue", "--status", "pending", "--notify=false", "--pacing", "none", "--report", report)
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	lines := bufio.NewScanner(stderr)
-	for progress := 0; progress < 14 && lines.Scan(); {
-		if strings.HasPrefix(lines.Text(), "progress: ") {
-			progress++
-		}
-	}
-	require.NoError(t, cmd.Process.Kill())
-	_ = cmd.Wait()
+	killAfterProgress(t, cmd, 14)
 	plan, err := readReport(report)
 	require.NoError(t, err, "the plan was saved before the first call")
 	assert.Len(t, plan.Entries, 30)
@@ -408,4 +388,21 @@ func TestAWatchKilledAndRestartedMissesNoChange(t *testing.T) {
 	for _, id := range ids[:2] {
 		assert.LessOrEqual(t, strings.Count(all, id), 2, "at most the last poll's changes again")
 	}
+}
+
+// killAfterProgress starts cmd, reads its standard error up to its nth progress line, then kills
+// it as kill -9 does, in the middle of whatever it does next.
+func killAfterProgress(t *testing.T, cmd *exec.Cmd, n int) {
+	t.Helper()
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	lines := bufio.NewScanner(stderr)
+	for progress := 0; progress < n && lines.Scan(); {
+		if strings.HasPrefix(lines.Text(), "progress: ") {
+			progress++
+		}
+	}
+	require.NoError(t, cmd.Process.Kill())
+	_ = cmd.Wait()
 }
