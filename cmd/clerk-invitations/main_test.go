@@ -78,8 +78,9 @@ func TestContractAgainstServe(t *testing.T) {
 }
 
 // TestContractStopsBeforeAnyScenarioWhenItCannotRun: against a server that wants another key, or
-// a port nothing listens on, the suite says so in one line and exits 4 (trouble), before any
-// scenario: it never reports inferred facts refuted by a target it could not talk to.
+// a port nothing listens on, or one that answers 403 or 5xx, the suite says so in one line and
+// exits 4 (trouble), before any scenario: it never reports inferred facts refuted by a target it
+// could not talk to. A target that answers, but not as Clerk does, exits 1.
 func TestContractStopsBeforeAnyScenarioWhenItCannotRun(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -94,13 +95,34 @@ func TestContractStopsBeforeAnyScenarioWhenItCannotRun(t *testing.T) {
 	nobody := closed.Addr().String()
 	require.NoError(t, closed.Close())
 
-	for target, want := range map[string]string{
-		"http://" + ln.Addr().String() + "/v1": "trouble reaching the target: http://" + ln.Addr().String() + "/v1 does not accept this run's calls (nothing was run): invitations: list: 401 unauthorized",
-		"http://" + nobody + "/v1":             "trouble reaching the target: http://" + nobody + "/v1 cannot be reached (nothing was run)",
+	answering := func(status int, body string) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL + "/v1"
+	}
+	forbidden := answering(http.StatusForbidden, `{"errors":[{"code":"authorization_invalid","message":"no"}]}`)
+	down := answering(http.StatusServiceUnavailable, `{"errors":[{"code":"service_unavailable","message":"down"}]}`)
+	notClerk := answering(http.StatusOK, `{"hello":"world"}`)
+
+	for target, tc := range map[string]struct {
+		want string
+		code int
+	}{
+		"http://" + ln.Addr().String() + "/v1": {"trouble reaching the target: http://" + ln.Addr().String() + "/v1 does not accept this run's calls (nothing was run): invitations: list: 401 unauthorized", exitTrouble},
+		"http://" + nobody + "/v1":             {"trouble reaching the target: http://" + nobody + "/v1 cannot be reached (nothing was run)", exitTrouble},
+		forbidden:                              {"trouble reaching the target: " + forbidden + " does not accept this run's calls", exitTrouble},
+		down:                                   {"trouble reaching the target: " + down + " cannot be reached", exitTrouble},
+		// An answer, but not Clerk's: that disagrees with openapi.yaml, it is no trouble.
+		notClerk: {notClerk + " does not answer as Clerk does (nothing was run)", exitFailed},
 	} {
+		want := tc.want
 		var out, errOut bytes.Buffer
 		code := run(t.Context(), []string{"contract"}, env(map[string]string{"CLERK_API_URL": target, "CLERK_SECRET_KEY": "sk_test_wrong"}), testConsole(&out, &errOut))
-		assert.Equal(t, exitTrouble, code, "trouble, not a refutation: %s", target)
+		assert.Equal(t, tc.code, code, "%s: %s", target, errOut.String())
 		assert.Empty(t, out.String(), "no scenario ran")
 		assert.Equal(t, 1, strings.Count(errOut.String(), "\n"), "one line: %s", errOut.String())
 		assert.Contains(t, errOut.String(), want)
